@@ -1,0 +1,76 @@
+"""Input checks shared by the layers: one clear message instead of a numpy traceback.
+
+Every public compute function validates its arguments with these helpers *before* the
+solution region, so a learner's half-finished implementation still gets friendly errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+FLOAT_DTYPES = (np.float32, np.float64)
+
+
+def as_float_array(name: str, x: object, *, ndim: int | None = None, min_ndim: int | None = None,
+                   finite: bool = True) -> np.ndarray:
+    """Return ``x`` as a float32/float64 ndarray, or raise a clear error.
+
+    Integer and boolean arrays are promoted to float64; other dtypes (strings, objects,
+    complex) are rejected. ``ndim`` / ``min_ndim`` check the number of axes; ``finite``
+    rejects NaN and infinity. The input is never modified or copied unless it must be.
+    """
+    arr = np.asarray(x)
+    if arr.dtype.kind in "biu":
+        arr = arr.astype(np.float64)
+    elif arr.dtype.kind != "f" or arr.dtype.type not in FLOAT_DTYPES:
+        raise TypeError(f"{name} must be a float32 or float64 array, got dtype {arr.dtype}")
+    if ndim is not None and arr.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {arr.shape}")
+    if min_ndim is not None and arr.ndim < min_ndim:
+        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got shape {arr.shape}")
+    if finite and not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); check the data or "
+                         "lower the learning rate")
+    return arr
+
+
+def as_label_array(name: str, y: object, *, num_classes: int, n: int | None = None) -> np.ndarray:
+    """Return integer class labels of shape (N,) in ``[0, num_classes)``, or raise."""
+    arr = np.asarray(y)
+    if arr.dtype.kind == "f":
+        if not np.all(np.isfinite(arr)) or not np.all(arr == np.round(arr)):
+            raise TypeError(f"{name} must hold integer class labels, got non-integer floats")
+        arr = arr.astype(np.int64)
+    elif arr.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be an integer array of class labels, got dtype {arr.dtype}")
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must have shape (N,), got shape {arr.shape}")
+    if n is not None and arr.shape[0] != n:
+        raise ValueError(f"{name} has {arr.shape[0]} labels but there are {n} samples")
+    if arr.size and (arr.min() < 0 or arr.max() >= num_classes):
+        raise ValueError(f"{name} must lie in [0, {num_classes}), got values from "
+                         f"{int(arr.min())} to {int(arr.max())}")
+    return arr.astype(np.int64, copy=False)
+
+
+def check_shape(name: str, arr: np.ndarray, expected: Sequence[int | None]) -> None:
+    """Raise if ``arr.shape`` does not match ``expected`` (``None`` matches any size)."""
+    ok = arr.ndim == len(expected) and all(e is None or e == s for e, s in zip(expected, arr.shape))
+    if not ok:
+        want = "(" + ", ".join("*" if e is None else str(e) for e in expected) + ")"
+        raise ValueError(f"{name} must have shape {want}, got {arr.shape}")
+
+
+def check_same_shape(name: str, arr: np.ndarray, ref_name: str, ref: np.ndarray) -> None:
+    """Raise if ``arr`` and ``ref`` differ in shape (e.g. an upstream gradient and its output)."""
+    if arr.shape != ref.shape:
+        raise ValueError(f"{name} has shape {arr.shape} but {ref_name} has shape {ref.shape}; "
+                         "they must match")
+
+
+def result_dtype(*arrays: np.ndarray) -> np.dtype:
+    """float32 only when every input is float32, else float64."""
+    return np.result_type(*arrays, np.float32)

@@ -1,0 +1,1 @@
+"""Sub-commands of ``cs-nn``: one module each (see :mod:`cs_nn.cli`)."""

@@ -1,0 +1,125 @@
+"""Numeric gradients by centred differences, for checking hand-written backward passes.
+
+``df/dx_i ~ (f(x + h e_i) - f(x - h e_i)) / (2 h)``: the error of the centred formula is
+O(h^2), so with float64 and h = 1e-5 a correct backward pass agrees to about 1e-8 relative.
+Each function perturbs a private copy of ``x``: the caller's array is never modified.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+
+def _float64_copy(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x)
+    if x.dtype != np.float64:
+        raise TypeError(f"numeric gradients need float64 inputs (got {x.dtype}): in float32 "
+                        "the rounding error of f swamps the finite difference")
+    return x.copy()
+
+
+def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, verbose: bool = True,
+                            h: float = 1e-5) -> np.ndarray:
+    """Numeric gradient of a scalar function.
+
+    Args:
+        f: maps an array of x's shape to a scalar.
+        x: float64 point of any shape at which to differentiate.
+        verbose: print each index and its partial derivative (for small x only).
+        h: step of the centred difference.
+
+    Returns:
+        grad: x's shape, ``grad[i] ~ df/dx[i]``.
+    """
+    x = _float64_copy(x)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        fxph = float(f(x))
+        x[ix] = old - h
+        fxmh = float(f(x))
+        x[ix] = old
+        grad[ix] = (fxph - fxmh) / (2 * h)
+        if verbose:
+            print(ix, f"{grad[ix]:.8e}")
+    return grad
+
+
+def eval_numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
+                                  df: np.ndarray, h: float = 1e-5) -> np.ndarray:
+    """Numeric gradient of ``sum(f(x) * df)``: the vector-Jacobian product a backward computes.
+
+    Args:
+        f: maps an array of x's shape to an array of df's shape.
+        x: float64 point of any shape.
+        df: upstream gradient with the shape of f(x).
+        h: step of the centred difference.
+
+    Returns:
+        grad: x's shape.
+    """
+    x = _float64_copy(x)
+    df = np.asarray(df, dtype=np.float64)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        pos = np.array(f(x), dtype=np.float64)
+        x[ix] = old - h
+        neg = np.array(f(x), dtype=np.float64)
+        x[ix] = old
+        if pos.shape != df.shape:
+            raise ValueError(f"f(x) has shape {pos.shape} but df has shape {df.shape}")
+        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
+    return grad
+
+
+def grad_check_sparse(f: Callable[[np.ndarray], float], x: np.ndarray, analytic_grad: np.ndarray,
+                      num_checks: int = 10, h: float = 1e-5,
+                      rng: np.random.Generator | int | None = 0) -> float:
+    """Compare an analytic gradient with numeric partials at a few random entries.
+
+    For parameters too big to difference in full. Returns the largest relative error seen.
+
+    Args:
+        f: maps an array of x's shape to a scalar.
+        x: float64 parameters of any shape.
+        analytic_grad: x's shape, the gradient to check.
+        num_checks: how many random entries to test.
+        rng: a Generator or a seed for choosing the entries.
+    """
+    x = _float64_copy(x)
+    analytic_grad = np.asarray(analytic_grad)
+    if analytic_grad.shape != x.shape:
+        raise ValueError(f"analytic_grad has shape {analytic_grad.shape} but x has shape {x.shape}")
+    rng = np.random.default_rng(rng)
+    worst = 0.0
+    for flat in rng.choice(x.size, size=min(num_checks, x.size), replace=False):
+        ix = np.unravel_index(flat, x.shape)
+        old = x[ix]
+        x[ix] = old + h
+        fxph = float(f(x))
+        x[ix] = old - h
+        fxmh = float(f(x))
+        x[ix] = old
+        numeric = (fxph - fxmh) / (2 * h)
+        worst = max(worst, rel_error(np.array(numeric), np.array(analytic_grad[ix])))
+    return worst
+
+
+def rel_error(x: np.ndarray, y: np.ndarray) -> float:
+    """Largest element-wise relative error ``|x - y| / max(1e-8, |x| + |y|)``."""
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    if x.shape != y.shape:
+        raise ValueError(f"cannot compare arrays of shapes {x.shape} and {y.shape}")
+    if x.size == 0:
+        return 0.0
+    return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
