@@ -89,6 +89,6 @@ def write_reference_outputs(input_folder: PathLike | None = None,
     rows = []
     for q in questions if questions is not None else all_questions():
         outputs = q.reference(load_inputs(q, input_folder))
-        for path, (name, arr) in zip(save_outputs(q, outputs, output_folder), outputs.items()):
+        for path, (_name, arr) in zip(save_outputs(q, outputs, output_folder), outputs.items()):
             rows.append(WrittenFile(q.notebook, q.key, path, arr.shape))
     return rows

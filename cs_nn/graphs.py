@@ -75,7 +75,7 @@ def f2(x: float) -> tuple[float, tuple[float]]:
     y = t / b
     grad_y = 1.0
     grad_t = grad_y / b
-    grad_b = -grad_y * t / (b * b)
+    grad_b = -grad_y * (t / b) / b  # not t / (b * b): b * b overflows for x > 177
     grad_e1 = grad_t
     grad_e2 = grad_b
     grad_e = grad_e1 + grad_e2  # gradients of the copies add up
@@ -86,17 +86,21 @@ def f2(x: float) -> tuple[float, tuple[float]]:
 
 
 def f3(s1: float, s2: float, y: int) -> tuple[float, tuple[float, float]]:
-    """Two-class softmax cross-entropy: ``L = -log p_y`` with ``p_k = exp(s_k) / (exp(s1) + exp(s2))``.
+    """Two-class softmax cross-entropy: ``L = -log p_y``, ``p_k = exp(s_k) / (exp(s1) + exp(s2))``.
 
     Graph: e1 = exp(s1), e2 = exp(s2); d = e1 + e2; p1 = e1 / d, p2 = e2 / d; a "choose" node
     picks p_y (y is 1 or 2); L = -log(p_y). Returns L and (dL/ds1, dL/ds2); y is a label,
     so it gets no gradient. The scores are shifted by max(s1, s2) first, which changes no
-    probability and keeps exp from overflowing.
+    probability and keeps exp from overflowing; |s1 - s2| must stay below 700, beyond which
+    the smaller probability underflows to 0 and log(p) is undefined.
     """
     s1 = _scalar("s1", s1)
     s2 = _scalar("s2", s2)
     if y not in (1, 2):
         raise ValueError(f"y must be the class 1 or 2, got {y!r}")
+    if abs(s1 - s2) > 700:
+        raise ValueError(f"f3 builds exp(s - max(s1, s2)) explicitly, which underflows to 0 for "
+                         f"|s1 - s2| > 700 (s1 = {s1}, s2 = {s2})")
     shift = max(s1, s2)
     # BEGIN SOLUTION
     e1 = math.exp(s1 - shift)

@@ -36,7 +36,8 @@ def relu_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     return dx
 
 
-def leaky_relu_forward(x: np.ndarray, alpha: float = 0.01) -> tuple[np.ndarray, tuple[np.ndarray, float]]:
+def leaky_relu_forward(x: np.ndarray, alpha: float = 0.01
+                       ) -> tuple[np.ndarray, tuple[np.ndarray, float]]:
     """Leaky ReLU, ``x`` where x > 0 else ``alpha * x``. x: any shape."""
     x = as_float_array("x", x, finite=False)
     # BEGIN SOLUTION
@@ -55,7 +56,8 @@ def leaky_relu_backward(dout: np.ndarray, cache: tuple[np.ndarray, float]) -> np
     return dx
 
 
-def elu_forward(x: np.ndarray, alpha: float = 1.0) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, float]]:
+def elu_forward(x: np.ndarray, alpha: float = 1.0
+                ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray, float]]:
     """ELU, ``x`` where x > 0 else ``alpha * (exp(x) - 1)``. x: any shape."""
     x = as_float_array("x", x, finite=False)
     # BEGIN SOLUTION

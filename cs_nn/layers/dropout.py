@@ -33,7 +33,8 @@ def _check_param(dropout_param: dict[str, Any]) -> tuple[float, str]:
     return p, mode
 
 
-def dropout_forward(x: np.ndarray, dropout_param: dict[str, Any]) -> tuple[np.ndarray, DropoutCache]:
+def dropout_forward(x: np.ndarray, dropout_param: dict[str, Any]
+                    ) -> tuple[np.ndarray, DropoutCache]:
     """Inverted dropout.
 
     Args:

@@ -37,7 +37,8 @@ def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     return out, (x, w)
 
 
-def linear_backward(dout: np.ndarray, cache: LinearCache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_backward(dout: np.ndarray, cache: LinearCache
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a linear layer.
 
     Args:
