@@ -1,0 +1,383 @@
+"""The Solver: minibatch training of a classifier with any update rule from :mod:`cs_nn.optim`.
+
+A model is anything with ``.params`` (dict name -> float array) and ``.loss(X, y=None)``, which
+returns class scores (N, C) when ``y`` is None and ``(loss, grads)`` otherwise, with ``grads``
+keyed like ``params``. ``data`` holds ``X_train``, ``y_train``, ``X_val``, ``y_val``.
+
+    solver = Solver(model, data, update_rule="adam", optim_config={"learning_rate": 1e-3},
+                    num_epochs=5, batch_size=100, seed=0)
+    solver.train()
+    plt.plot(solver.loss_history)
+
+Each epoch visits every training sample exactly once (a fresh permutation, split into
+minibatches of ``batch_size``; the last one may be smaller). After each epoch the Solver
+measures train and validation accuracy, keeps the parameters with the best validation
+accuracy in ``best_params``, and may stop early or write a checkpoint.
+
+Callbacks ``cb(solver, event)`` see ``event`` = "iteration" (after every step), "epoch" (after
+every full epoch's evaluation) and "end" (once, after training). They may read
+``solver.epoch`` (completed epochs), ``solver.iteration`` (completed steps),
+``solver.loss_history``, ``solver.train_acc_history``, ``solver.val_acc_history``,
+``solver.val_loss_history``, ``solver.lr`` (current learning rate), ``solver.momentum``,
+``solver.best_val_acc``, and set ``solver.stop_requested = True`` to stop training.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cs_nn import optim
+from cs_nn._checks import as_label_array
+from cs_nn.checkpoint import save_checkpoint, training_metadata
+
+Callback = Callable[["Solver", str], None]
+_DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
+_MOMENTUM_KEYS = {"sgd_momentum": "momentum", "adam": "beta1"}
+
+
+@dataclasses.dataclass
+class SolverOptions:
+    """Every Solver option with its default; pass them as keywords to ``Solver``."""
+
+    update_rule: str | optim.UpdateRule = "sgd"  # a name in optim.UPDATE_RULES, or a callable
+    optim_config: dict[str, Any] | None = None  # hyperparameters, deep-copied for each param
+    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch
+    lr_schedule: Callable[[int], float] | None = None  # epoch -> lr; overrides lr_decay
+    momentum_schedule: Callable[[int], float] | None = None  # epoch -> momentum (adam: beta1)
+    batch_size: int = 100
+    num_epochs: int = 10
+    num_train_samples: int | None = 1000  # training subsample for the accuracy check; None: all
+    num_val_samples: int | None = None  # validation subsample; None: all
+    seed: int | np.random.Generator | None = None  # minibatch order and accuracy subsamples
+    patience: int | None = None  # early stopping: epochs without improvement; None: off
+    monitor: str = "val_acc"  # what early stopping watches: "val_acc" or "val_loss"
+    restore_best: bool | None = None  # put best_params into the model at the end; None: if patience
+    checkpoint_dir: str | Path | None = None  # write epoch_XXX.npz checkpoints here; None: off
+    checkpoint_every: int = 1  # epochs between checkpoints
+    verbose: bool = False  # tqdm progress bar over iterations (loss / accuracy in the postfix)
+    print_every: int | None = None  # print the loss every this many iterations; None: never
+    callbacks: Sequence[Callback] = ()  # cb(solver, event), event in iteration/epoch/end
+
+
+def _int_option(name: str, value: object, low: int, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {low}{extra}, got {value!r}")
+
+
+class Solver:
+    """Train ``model`` on ``data`` with the options of :class:`SolverOptions` (keywords).
+
+    Attributes: ``loss_history`` (one float per iteration); ``train_acc_history``,
+    ``val_acc_history``, ``val_loss_history`` (one per epoch; val loss is the softmax
+    cross-entropy of the scores, without regularisation); ``best_val_acc``, ``best_epoch``,
+    ``best_params`` (copies of the params with the best validation accuracy); ``epoch`` and
+    ``iteration`` (completed so far); ``lr``; ``stopped_early`` and ``stop_reason``
+    ("patience" or "callback"); ``optim_configs`` (one optimiser config per parameter);
+    ``checkpoint_paths``. Methods: ``train()``, ``step()``, ``check_accuracy()``,
+    ``predict()``, ``save_checkpoint()``.
+    """
+
+    def __init__(self, model: Any, data: dict[str, np.ndarray], **options: Any) -> None:
+        valid = [f.name for f in dataclasses.fields(SolverOptions)]
+        for key in options:
+            if key not in valid:
+                hint = difflib.get_close_matches(key, valid, n=1)
+                raise TypeError(f"Solver got an unknown option {key!r}"
+                                + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                                + f"; valid options are {valid}")
+        self.options = opts = SolverOptions(**options)
+        self.model = model
+        self._check_model()
+        self._check_options()
+        self._load_data(data)
+
+        configs = opts.optim_config or {}
+        self.optim_configs = {name: copy.deepcopy(configs) for name in model.params}
+        self.rng = np.random.default_rng(opts.seed)  # minibatch permutations
+        self._eval_rng = self.rng.spawn(1)[0]  # accuracy subsamples (does not disturb self.rng)
+        self._order = np.empty(0, dtype=np.int64)
+        self._pos = 0
+        self.iterations_per_epoch = -(-self.X_train.shape[0] // opts.batch_size)  # ceil
+        self.epoch = self.iteration = 0
+        self.loss_history: list[float] = []
+        self.train_acc_history: list[float] = []
+        self.val_acc_history: list[float] = []
+        self.val_loss_history: list[float] = []
+        self.best_val_acc = 0.0
+        self.best_epoch: int | None = None
+        self.best_params: dict[str, np.ndarray] = {}
+        self.stopped_early = self.stop_requested = False
+        self.stop_reason: str | None = None
+        self.checkpoint_paths: list[Path] = []
+        self._best_monitored: float | None = None
+        self._bad_epochs = 0
+        self._start_epoch()
+
+    # ---------------------------------------------------------------- validation (plumbing)
+    def _check_model(self) -> None:
+        params = getattr(self.model, "params", None)
+        if not isinstance(params, dict) or not params or not callable(
+                getattr(self.model, "loss", None)):
+            raise TypeError("model must have a non-empty dict .params and a method "
+                            ".loss(X, y=None)")
+        for name, w in params.items():
+            if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+                raise TypeError(f"model.params[{name!r}] must be a float array, got "
+                                f"{getattr(w, 'dtype', type(w).__name__)}")
+        self.dtype = np.result_type(*params.values())
+
+    def _check_options(self) -> None:
+        o = self.options
+        _int_option("batch_size", o.batch_size, 1)
+        _int_option("num_epochs", o.num_epochs, 0)
+        _int_option("num_train_samples", o.num_train_samples, 1, allow_none=True)
+        _int_option("num_val_samples", o.num_val_samples, 1, allow_none=True)
+        _int_option("patience", o.patience, 1, allow_none=True)
+        _int_option("checkpoint_every", o.checkpoint_every, 1)
+        _int_option("print_every", o.print_every, 1, allow_none=True)
+        if o.monitor not in ("val_acc", "val_loss"):
+            raise ValueError(f"monitor must be 'val_acc' or 'val_loss', got {o.monitor!r}")
+        if not (isinstance(o.lr_decay, (int, float)) and 0 < o.lr_decay < math.inf):
+            raise ValueError(f"lr_decay must be a number > 0, got {o.lr_decay!r}")
+        for name in ("lr_schedule", "momentum_schedule"):
+            if getattr(o, name) is not None and not callable(getattr(o, name)):
+                raise TypeError(f"{name} must be a callable epoch -> value, or None")
+        if not all(callable(cb) for cb in o.callbacks):
+            raise TypeError("callbacks must be a list of callables cb(solver, event)")
+        if o.optim_config is not None and not isinstance(o.optim_config, dict):
+            raise TypeError(f"optim_config must be a dict, got {type(o.optim_config).__name__}")
+        cfg = o.optim_config or {}
+        if isinstance(o.update_rule, str):
+            self.update_rule = optim.get_update_rule(o.update_rule)
+            self.rule_name = o.update_rule
+            unknown = sorted(set(cfg) - set(optim.config_keys(o.update_rule)))
+            if unknown:
+                raise ValueError(f"optim_config has unknown key(s) {unknown} for "
+                                 f"{o.update_rule!r}; valid keys are "
+                                 f"{optim.config_keys(o.update_rule)}")
+            default_lr = optim.default_config(o.update_rule)["learning_rate"]
+        elif callable(o.update_rule):
+            self.update_rule = o.update_rule
+            self.rule_name = getattr(o.update_rule, "__name__", repr(o.update_rule))
+            default_lr = None
+        else:
+            raise TypeError(f"update_rule must be a name in {sorted(optim.UPDATE_RULES)} or a "
+                            f"callable, got {o.update_rule!r}")
+        self.initial_lr: float | None = cfg.get("learning_rate", default_lr)
+        if self.initial_lr is None and o.lr_decay != 1.0 and o.lr_schedule is None:
+            raise ValueError("lr_decay needs a learning rate: set optim_config['learning_rate']")
+        self.lr = self.initial_lr
+        self.momentum_key = _MOMENTUM_KEYS.get(self.rule_name, "momentum")
+        defaults = optim.default_config(self.rule_name) if default_lr is not None else {}
+        self.momentum: float | None = cfg.get(self.momentum_key, defaults.get(self.momentum_key))
+        if (o.momentum_schedule is not None and isinstance(o.update_rule, str)
+                and o.update_rule not in _MOMENTUM_KEYS):
+            raise ValueError(f"momentum_schedule needs a rule with momentum "
+                             f"({sorted(_MOMENTUM_KEYS)}), got {o.update_rule!r}")
+
+    def _as_x(self, name: str, X: object) -> np.ndarray:
+        """``X`` in the model's dtype (cast when needed; the caller's array is never changed)."""
+        arr = np.asarray(X)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+        if arr.ndim < 1 or arr.shape[0] == 0:
+            raise ValueError(f"{name} must hold at least one sample, got shape {arr.shape}")
+        return arr.astype(self.dtype, copy=False)
+
+    def _load_data(self, data: dict[str, np.ndarray]) -> None:
+        missing = [k for k in _DATA_KEYS if not isinstance(data, dict) or k not in data]
+        if missing:
+            raise KeyError(f"data is missing {missing}; it needs the keys {list(_DATA_KEYS)}")
+        self.X_train = self._as_x("data['X_train']", data["X_train"])
+        self.X_val = self._as_x("data['X_val']", data["X_val"])
+        scores = self.model.loss(self.X_train[:2])  # one tiny forward pass gives C
+        if not isinstance(scores, np.ndarray) or scores.ndim != 2 or scores.shape[0] != min(
+                2, self.X_train.shape[0]):
+            raise ValueError("model.loss(X) must return scores of shape (N, C); got "
+                             f"{getattr(scores, 'shape', type(scores).__name__)}")
+        self.num_classes = scores.shape[1]
+        self.y_train = as_label_array("data['y_train']", data["y_train"],
+                                      num_classes=self.num_classes, n=self.X_train.shape[0])
+        self.y_val = as_label_array("data['y_val']", data["y_val"],
+                                    num_classes=self.num_classes, n=self.X_val.shape[0])
+
+    # ---------------------------------------------------------------- training
+    def _start_epoch(self) -> None:
+        """Set this epoch's learning rate and momentum; draw a fresh permutation."""
+        o = self.options
+        if o.lr_schedule is not None:
+            self.lr = float(o.lr_schedule(self.epoch))
+        elif self.initial_lr is not None:
+            self.lr = float(self.initial_lr) * float(o.lr_decay) ** self.epoch
+        if o.momentum_schedule is not None:
+            self.momentum = float(o.momentum_schedule(self.epoch))
+        for cfg in self.optim_configs.values():
+            if self.lr is not None:
+                cfg["learning_rate"] = self.lr
+            if self.momentum is not None:
+                cfg[self.momentum_key] = self.momentum
+        self._order = self.rng.permutation(self.X_train.shape[0])
+        self._pos = 0
+
+    def step(self) -> float:
+        """One minibatch update of every parameter; returns the minibatch loss."""
+        if self._pos >= self._order.shape[0]:
+            self._order, self._pos = self.rng.permutation(self.X_train.shape[0]), 0
+        idx = self._order[self._pos:self._pos + self.options.batch_size]
+        self._pos += idx.shape[0]
+        loss, grads = self.model.loss(self.X_train[idx], self.y_train[idx])
+        loss = float(loss)
+        if not math.isfinite(loss):
+            raise FloatingPointError(
+                f"the loss became {loss} at iteration {self.iteration + 1} (epoch "
+                f"{self.epoch + 1}) with learning rate {self.lr!r}: training diverged; try a "
+                "smaller learning rate (e.g. 10x smaller) or check the data and initialisation")
+        missing = [name for name in self.model.params if name not in grads]
+        if missing:
+            raise KeyError(f"model.loss returned no gradient for {missing}; grads must be "
+                           "keyed like model.params")
+        for name, w in list(self.model.params.items()):
+            next_w, self.optim_configs[name] = self.update_rule(w, grads[name],
+                                                                self.optim_configs[name])
+            self.model.params[name] = next_w
+        self.loss_history.append(loss)
+        self.iteration += 1
+        return loss
+
+    def train(self) -> Solver:
+        """Run ``num_epochs`` epochs (again from where it stopped if called twice)."""
+        o = self.options
+        total = o.num_epochs * self.iterations_per_epoch
+        bar = None
+        if o.verbose:
+            from tqdm.auto import tqdm  # lazy: only the progress bar needs it
+            bar = tqdm(total=total, desc="training", unit="it")
+        write = bar.write if bar is not None else print
+        self.stop_requested = self.stopped_early = False
+        self.stop_reason = None
+        try:
+            for e in range(o.num_epochs):
+                if e > 0 or self._pos > 0:  # the constructor prepared the first epoch
+                    self._start_epoch()
+                for _ in range(self.iterations_per_epoch):
+                    loss = self.step()
+                    if bar is not None:
+                        bar.update(1)
+                        bar.set_postfix(self._postfix(loss), refresh=False)
+                    if o.print_every and self.iteration % o.print_every == 0:
+                        write(f"(iteration {self.iteration} / {total}) loss: {loss:.4f}")
+                    self._emit("iteration")
+                    if self.stop_requested:
+                        break
+                if self.stop_requested:
+                    self._mark_stopped("callback")
+                    break
+                self.epoch += 1
+                self._end_epoch()
+                self._emit("epoch")
+                if self.stop_requested:
+                    self._mark_stopped("callback" if self.stop_reason is None else
+                                       self.stop_reason)
+                    break
+        finally:
+            if bar is not None:
+                bar.close()
+        restore = o.restore_best if o.restore_best is not None else o.patience is not None
+        if restore and self.best_params:
+            for name, w in self.best_params.items():
+                self.model.params[name] = w.copy()
+        self._emit("end")
+        return self
+
+    def _postfix(self, loss: float) -> dict[str, str]:
+        post = {"loss": f"{loss:.4f}"}
+        if self.val_acc_history:
+            post["train_acc"] = f"{self.train_acc_history[-1]:.3f}"
+            post["val_acc"] = f"{self.val_acc_history[-1]:.3f}"
+        return post
+
+    def _emit(self, event: str) -> None:
+        for cb in self.options.callbacks:
+            cb(self, event)
+
+    def _mark_stopped(self, reason: str) -> None:
+        self.stopped_early = True
+        self.stop_reason = reason
+
+    def _end_epoch(self) -> None:
+        """Accuracy checks, best parameters, early stopping and checkpoints."""
+        o = self.options
+        train_acc, _ = self._evaluate(self.X_train, self.y_train, o.num_train_samples)
+        val_acc, val_loss = self._evaluate(self.X_val, self.y_val, o.num_val_samples)
+        self.train_acc_history.append(train_acc)
+        self.val_acc_history.append(val_acc)
+        self.val_loss_history.append(val_loss)
+        if self.best_epoch is None or val_acc > self.best_val_acc:
+            self.best_val_acc, self.best_epoch = val_acc, self.epoch
+            self.best_params = {k: w.copy() for k, w in self.model.params.items()}
+        current = val_acc if o.monitor == "val_acc" else -val_loss  # larger is better
+        if self._best_monitored is None or current > self._best_monitored:
+            self._best_monitored, self._bad_epochs = current, 0
+        else:
+            self._bad_epochs += 1
+        if o.patience is not None and self._bad_epochs >= o.patience:
+            self.stop_requested = True
+            self._mark_stopped("patience")
+        if o.checkpoint_dir is not None and self.epoch % o.checkpoint_every == 0:
+            path = Path(o.checkpoint_dir) / f"epoch_{self.epoch:03d}.npz"
+            self.checkpoint_paths.append(self.save_checkpoint(path))
+
+    # ---------------------------------------------------------------- evaluation
+    def _evaluate(self, X: np.ndarray, y: np.ndarray, num_samples: int | None,
+                  batch_size: int = 100) -> tuple[float, float]:
+        """(accuracy, mean softmax cross-entropy of the scores) on an optional subsample."""
+        n = X.shape[0]
+        if num_samples is not None and n > num_samples:
+            idx = self._eval_rng.choice(n, num_samples, replace=False)
+            X, y, n = X[idx], y[idx], num_samples
+        correct, loss_sum = 0, 0.0
+        for start in range(0, n, batch_size):
+            scores = np.asarray(self.model.loss(X[start:start + batch_size]), dtype=np.float64)
+            yb = y[start:start + batch_size]
+            correct += int(np.count_nonzero(scores.argmax(axis=1) == yb))
+            shifted = scores - scores.max(axis=1, keepdims=True)  # (B, C)
+            log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+            loss_sum -= float(log_probs[np.arange(yb.shape[0]), yb].sum())
+        return correct / n, loss_sum / n
+
+    def check_accuracy(self, X: np.ndarray, y: np.ndarray, num_samples: int | None = None,
+                       batch_size: int = 100) -> float:
+        """Fraction of correct predictions on X (N, ...) with labels y (N,).
+
+        With ``num_samples``, a random subsample of that size is used (seeded by the
+        Solver's seed). Predictions are made ``batch_size`` samples at a time.
+        """
+        X = self._as_x("X", X)
+        y = as_label_array("y", y, num_classes=self.num_classes, n=X.shape[0])
+        _int_option("num_samples", num_samples, 1, allow_none=True)
+        _int_option("batch_size", batch_size, 1)
+        return self._evaluate(X, y, num_samples, batch_size)[0]
+
+    def predict(self, X: np.ndarray, batch_size: int = 100) -> np.ndarray:
+        """Predicted labels (N,) for X (N, ...), ``batch_size`` samples at a time."""
+        X = self._as_x("X", X)
+        _int_option("batch_size", batch_size, 1)
+        return np.concatenate([np.asarray(self.model.loss(X[s:s + batch_size])).argmax(axis=1)
+                               for s in range(0, X.shape[0], batch_size)])
+
+    # ---------------------------------------------------------------- checkpoints
+    def save_checkpoint(self, path: str | Path) -> Path:
+        """Save the model's current params with the training state (histories, epoch, lr,
+        options) as JSON metadata; read it back with :func:`cs_nn.checkpoint.load_checkpoint`."""
+        return save_checkpoint(path, self.model.params, training_metadata(self))
