@@ -25,10 +25,7 @@ every full epoch's evaluation) and "end" (once, after training). They may read
 from __future__ import annotations
 
 import copy
-import dataclasses
-import difflib
 import math
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,42 +34,12 @@ import numpy as np
 from cs_nn import optim
 from cs_nn._checks import as_label_array
 from cs_nn.checkpoint import save_checkpoint, training_metadata
+from cs_nn.solver_options import SolverOptions, int_option, parse_options, validate_options
 
-Callback = Callable[["Solver", str], None]
+__all__ = ["Solver", "SolverOptions"]
+
 _DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
 _MOMENTUM_KEYS = {"sgd_momentum": "momentum", "adam": "beta1"}
-
-
-@dataclasses.dataclass
-class SolverOptions:
-    """Every Solver option with its default; pass them as keywords to ``Solver``."""
-
-    update_rule: str | optim.UpdateRule = "sgd"  # a name in optim.UPDATE_RULES, or a callable
-    optim_config: dict[str, Any] | None = None  # hyperparameters, deep-copied for each param
-    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch
-    lr_schedule: Callable[[int], float] | None = None  # epoch -> lr; overrides lr_decay
-    momentum_schedule: Callable[[int], float] | None = None  # epoch -> momentum (adam: beta1)
-    batch_size: int = 100
-    num_epochs: int = 10
-    num_train_samples: int | None = 1000  # training subsample for the accuracy check; None: all
-    num_val_samples: int | None = None  # validation subsample; None: all
-    seed: int | np.random.Generator | None = None  # minibatch order and accuracy subsamples
-    patience: int | None = None  # early stopping: epochs without improvement; None: off
-    monitor: str = "val_acc"  # what early stopping watches: "val_acc" or "val_loss"
-    restore_best: bool | None = None  # put best_params into the model at the end; None: if patience
-    checkpoint_dir: str | Path | None = None  # write epoch_XXX.npz checkpoints here; None: off
-    checkpoint_every: int = 1  # epochs between checkpoints
-    verbose: bool = False  # tqdm progress bar over iterations (loss / accuracy in the postfix)
-    print_every: int | None = None  # print the loss every this many iterations; None: never
-    callbacks: Sequence[Callback] = ()  # cb(solver, event), event in iteration/epoch/end
-
-
-def _int_option(name: str, value: object, low: int, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {low}{extra}, got {value!r}")
 
 
 class Solver:
@@ -89,14 +56,7 @@ class Solver:
     """
 
     def __init__(self, model: Any, data: dict[str, np.ndarray], **options: Any) -> None:
-        valid = [f.name for f in dataclasses.fields(SolverOptions)]
-        for key in options:
-            if key not in valid:
-                hint = difflib.get_close_matches(key, valid, n=1)
-                raise TypeError(f"Solver got an unknown option {key!r}"
-                                + (f" (did you mean {hint[0]!r}?)" if hint else "")
-                                + f"; valid options are {valid}")
-        self.options = opts = SolverOptions(**options)
+        self.options = opts = parse_options(options)
         self.model = model
         self._check_model()
         self._check_options()
@@ -139,24 +99,7 @@ class Solver:
 
     def _check_options(self) -> None:
         o = self.options
-        _int_option("batch_size", o.batch_size, 1)
-        _int_option("num_epochs", o.num_epochs, 0)
-        _int_option("num_train_samples", o.num_train_samples, 1, allow_none=True)
-        _int_option("num_val_samples", o.num_val_samples, 1, allow_none=True)
-        _int_option("patience", o.patience, 1, allow_none=True)
-        _int_option("checkpoint_every", o.checkpoint_every, 1)
-        _int_option("print_every", o.print_every, 1, allow_none=True)
-        if o.monitor not in ("val_acc", "val_loss"):
-            raise ValueError(f"monitor must be 'val_acc' or 'val_loss', got {o.monitor!r}")
-        if not (isinstance(o.lr_decay, (int, float)) and 0 < o.lr_decay < math.inf):
-            raise ValueError(f"lr_decay must be a number > 0, got {o.lr_decay!r}")
-        for name in ("lr_schedule", "momentum_schedule"):
-            if getattr(o, name) is not None and not callable(getattr(o, name)):
-                raise TypeError(f"{name} must be a callable epoch -> value, or None")
-        if not all(callable(cb) for cb in o.callbacks):
-            raise TypeError("callbacks must be a list of callables cb(solver, event)")
-        if o.optim_config is not None and not isinstance(o.optim_config, dict):
-            raise TypeError(f"optim_config must be a dict, got {type(o.optim_config).__name__}")
+        validate_options(o)
         cfg = o.optim_config or {}
         if isinstance(o.update_rule, str):
             self.update_rule = optim.get_update_rule(o.update_rule)
@@ -365,14 +308,14 @@ class Solver:
         """
         X = self._as_x("X", X)
         y = as_label_array("y", y, num_classes=self.num_classes, n=X.shape[0])
-        _int_option("num_samples", num_samples, 1, allow_none=True)
-        _int_option("batch_size", batch_size, 1)
+        int_option("num_samples", num_samples, 1, allow_none=True)
+        int_option("batch_size", batch_size, 1)
         return self._evaluate(X, y, num_samples, batch_size)[0]
 
     def predict(self, X: np.ndarray, batch_size: int = 100) -> np.ndarray:
         """Predicted labels (N,) for X (N, ...), ``batch_size`` samples at a time."""
         X = self._as_x("X", X)
-        _int_option("batch_size", batch_size, 1)
+        int_option("batch_size", batch_size, 1)
         return np.concatenate([np.asarray(self.model.loss(X[s:s + batch_size])).argmax(axis=1)
                                for s in range(0, X.shape[0], batch_size)])
 

@@ -1,0 +1,82 @@
+"""The options of :class:`cs_nn.solver.Solver`: defaults, documentation and validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import math
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cs_nn import optim
+
+Callback = Callable[[Any, str], None]  # cb(solver, event)
+
+
+@dataclasses.dataclass
+class SolverOptions:
+    """Every Solver option with its default; pass them as keywords to ``Solver``."""
+
+    update_rule: str | optim.UpdateRule = "sgd"  # a name in optim.UPDATE_RULES, or a callable
+    optim_config: dict[str, Any] | None = None  # hyperparameters, deep-copied for each param
+    lr_decay: float = 1.0  # learning rate multiplied by this after every epoch
+    lr_schedule: Callable[[int], float] | None = None  # epoch -> lr; overrides lr_decay
+    momentum_schedule: Callable[[int], float] | None = None  # epoch -> momentum (adam: beta1)
+    batch_size: int = 100
+    num_epochs: int = 10
+    num_train_samples: int | None = 1000  # training subsample for the accuracy check; None: all
+    num_val_samples: int | None = None  # validation subsample; None: all
+    seed: int | np.random.Generator | None = None  # minibatch order and accuracy subsamples
+    patience: int | None = None  # early stopping: epochs without improvement; None: off
+    monitor: str = "val_acc"  # what early stopping watches: "val_acc" or "val_loss"
+    restore_best: bool | None = None  # put best_params into the model at the end; None: if patience
+    checkpoint_dir: str | Path | None = None  # write epoch_XXX.npz checkpoints here; None: off
+    checkpoint_every: int = 1  # epochs between checkpoints
+    verbose: bool = False  # tqdm progress bar over iterations (loss / accuracy in the postfix)
+    print_every: int | None = None  # print the loss every this many iterations; None: never
+    callbacks: Sequence[Callback] = ()  # cb(solver, event), event in iteration/epoch/end
+
+
+def int_option(name: str, value: object, low: int, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be an integer >= {low}{extra}, got {value!r}")
+
+
+def parse_options(options: dict[str, Any]) -> SolverOptions:
+    """``SolverOptions`` from keywords; an unknown keyword is a TypeError with a hint."""
+    valid = [f.name for f in dataclasses.fields(SolverOptions)]
+    for key in options:
+        if key not in valid:
+            hint = difflib.get_close_matches(key, valid, n=1)
+            raise TypeError(f"Solver got an unknown option {key!r}"
+                            + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                            + f"; valid options are {valid}")
+    return SolverOptions(**options)
+
+
+def validate_options(o: SolverOptions) -> None:
+    """Check the value of every option that needs no model or data; raise a clear error."""
+    int_option("batch_size", o.batch_size, 1)
+    int_option("num_epochs", o.num_epochs, 0)
+    int_option("num_train_samples", o.num_train_samples, 1, allow_none=True)
+    int_option("num_val_samples", o.num_val_samples, 1, allow_none=True)
+    int_option("patience", o.patience, 1, allow_none=True)
+    int_option("checkpoint_every", o.checkpoint_every, 1)
+    int_option("print_every", o.print_every, 1, allow_none=True)
+    if o.monitor not in ("val_acc", "val_loss"):
+        raise ValueError(f"monitor must be 'val_acc' or 'val_loss', got {o.monitor!r}")
+    if not (isinstance(o.lr_decay, (int, float)) and 0 < o.lr_decay < math.inf):
+        raise ValueError(f"lr_decay must be a number > 0, got {o.lr_decay!r}")
+    for name in ("lr_schedule", "momentum_schedule"):
+        if getattr(o, name) is not None and not callable(getattr(o, name)):
+            raise TypeError(f"{name} must be a callable epoch -> value, or None")
+    if not all(callable(cb) for cb in o.callbacks):
+        raise TypeError("callbacks must be a list of callables cb(solver, event)")
+    if o.optim_config is not None and not isinstance(o.optim_config, dict):
+        raise TypeError(f"optim_config must be a dict, got {type(o.optim_config).__name__}")
