@@ -1,0 +1,59 @@
+"""The loaders on the real offline datasets, when CS_NN_DATA points at them (CI sets it).
+
+Only the small test files are read, so this stays fast. Reference values come from the
+data folder's README (counts and labels checked there independently of cs_nn).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cs_nn.data import _files, load_cifar10, load_fashion_mnist, load_mnist, sha256sum
+from cs_nn.data.idx import FASHION_MNIST_FILES, MNIST_FILES
+
+DATA = os.environ.get("CS_NN_DATA")
+pytestmark = pytest.mark.skipif(
+    not DATA, reason="CS_NN_DATA is not set: point it at the offline data folder "
+    "(e.g. /work/shared/data) to test the loaders on the real datasets")
+
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    monkeypatch.setattr(_files, "_open_url", lambda url, timeout: pytest.fail(f"online: {url}"))
+
+
+def test_pinned_checksums_match_the_real_test_files():
+    for sub, table in (("mnist", MNIST_FILES), ("fashion-mnist", FASHION_MNIST_FILES)):
+        for name in ("t10k-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz",
+                     "train-labels-idx1-ubyte.gz"):
+            assert sha256sum(Path(DATA) / sub / name) == table[name], f"{sub}/{name}"
+
+
+def test_mnist_test_set():
+    data = load_mnist(num_train=0)
+    assert data["X_test"].shape == (10000, 1, 28, 28) and data["X_test"].dtype == np.float32
+    assert data["X_test"].min() == 0.0 and data["X_test"].max() == 1.0
+    assert np.bincount(data["y_test"]).tolist() == MNIST_TEST_COUNTS
+    assert data["X_train"].shape == (0, 1, 28, 28)
+    assert data["info"]["files"]["t10k-labels-idx1-ubyte.gz"].startswith(DATA)
+
+
+def test_fashion_mnist_test_set():
+    data = load_fashion_mnist(num_train=0)
+    assert np.bincount(data["y_test"]).tolist() == [1000] * 10
+
+
+def test_cifar10_subset():
+    data = load_cifar10(num_train=10)
+    assert data["y_train"].tolist() == [6, 9, 9, 4, 1, 1, 2, 7, 8, 3]
+    assert data["y_test"][:10].tolist() == [3, 8, 8, 0, 6, 6, 1, 6, 3, 1]
+    assert np.bincount(data["y_test"]).tolist() == [1000] * 10
+    assert data["X_test"].shape == (10000, 3, 32, 32) and data["X_test"].dtype == np.float32
+    assert data["info"]["num_train_batches"] == 1
+    assert data["class_names"][0] == "airplane" and data["class_names"][9] == "truck"
