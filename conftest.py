@@ -9,16 +9,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
 
-SESSION_OUTPUT_DIR = tempfile.mkdtemp(prefix="cs_nn_notebook_outputs_")
-
 
 def pytest_configure(config: pytest.Config) -> None:
-    os.environ["CS_NN_OUTPUT_DIR"] = SESSION_OUTPUT_DIR
+    config._cs_nn_output_dir = tempfile.mkdtemp(prefix="cs_nn_notebook_outputs_")
+    os.environ["CS_NN_OUTPUT_DIR"] = config._cs_nn_output_dir
     os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    folder = getattr(config, "_cs_nn_output_dir", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

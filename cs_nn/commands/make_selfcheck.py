@@ -1,0 +1,35 @@
+"""``cs-nn make-selfcheck``: (re)build the learner's self-check data from the reference."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NAME = "make-selfcheck"
+HELP = "build the self-check data (salted hashes, no answers) from the reference outputs"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--inputs", metavar="DIR", help="input folder (default: ./input_files)")
+    parser.add_argument("--out", metavar="FILE",
+                        help="file to write (default: cs_nn/grading/selfcheck.json)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the file differs from what it would be")
+
+
+def run(args: argparse.Namespace) -> int:
+    from cs_nn.grading import selfcheck
+    from cs_nn.io import atomic_write_text
+
+    path = Path(args.out) if args.out else selfcheck.DATA_PATH
+    text = selfcheck.data_text(selfcheck.make_data(args.inputs))
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != text:
+            print(f"{path} is out of date: run `cs-nn make-selfcheck`")
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    atomic_write_text(path, text)
+    print(f"wrote {path}")
+    return 0

@@ -1,0 +1,179 @@
+"""Opening an untrusted submission (a folder or a zip) without trusting anything in it.
+
+Nothing is extracted to disk and nothing is executed or unpickled: the graded CSVs and the
+manifest are read into memory as bytes. A zip is refused as a whole when any entry has an
+absolute path, a drive letter, a ``..`` component, is a symbolic link, or when the declared
+sizes are too big (per file, in total, or by compression ratio: a zip bomb). Reads are
+bounded too, so a zip whose headers lie about sizes cannot exhaust memory. In a folder,
+symbolic links and oversized files are refused.
+
+Graded files are found by name (``*_out*.csv``) anywhere in the submission, so
+``output_files/x_out.csv``, ``x_out.csv`` and ``alice/output_files/x_out.csv`` all work;
+two files with the same name are ambiguous and refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_TOTAL_BYTES = 64 * 1024 * 1024
+MAX_ENTRIES = 2000
+MAX_RATIO = 200  # uncompressed / compressed, above 1 MB
+MANIFEST = "manifest.json"
+OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_]+_out(_[A-Za-z0-9_]+)?\.csv$")
+
+
+class SubmissionError(ValueError):
+    """The submission as a whole is refused (unsafe or unreadable); the message says why."""
+
+
+@dataclass
+class Submission:
+    """The graded files of one submission, in memory.
+
+    Attributes:
+        name: identity (manifest ``student`` field, else the folder name or zip stem).
+        source: where it came from.
+        files: graded CSV file name -> raw bytes.
+        manifest: the parsed manifest.json, or None.
+        warnings: non-fatal oddities (e.g. an unreadable manifest).
+    """
+
+    name: str
+    source: Path
+    files: dict[str, bytes] = field(default_factory=dict)
+    manifest: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe identity: letters, digits, '.', '_' and '-' only."""
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", text)).strip("._")
+    return cleaned[:80] or "submission"
+
+
+def _check_member_path(name: str) -> None:
+    if "\x00" in name:
+        raise SubmissionError(f"zip entry {name!r} has a NUL byte in its name")
+    unix = name.replace("\\", "/")
+    if unix.startswith("/") or re.match(r"^[A-Za-z]:", unix):
+        raise SubmissionError(f"zip entry {name!r} has an absolute path (refused: zip-slip)")
+    if ".." in PurePosixPath(unix).parts:
+        raise SubmissionError(f"zip entry {name!r} contains '..' (refused: zip-slip)")
+
+
+def _is_link(info: zipfile.ZipInfo) -> bool:
+    mode = info.external_attr >> 16
+    return stat.S_ISLNK(mode) or (info.create_system == 0 and bool(info.external_attr & 0x400))
+
+
+def _read_bounded(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    with zf.open(info) as f:
+        data = f.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES or len(data) > info.file_size:
+        raise SubmissionError(f"zip entry {info.filename!r} is bigger than it declares or than "
+                              f"{MAX_FILE_BYTES} bytes (refused: zip bomb)")
+    return data
+
+
+def _open_zip(path: Path) -> dict[str, bytes]:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise SubmissionError(f"{path.name} is not a readable zip file ({exc})") from None
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > MAX_ENTRIES:
+            raise SubmissionError(f"{path.name} has {len(infos)} entries (limit {MAX_ENTRIES})")
+        total = 0
+        for info in infos:
+            _check_member_path(info.filename)
+            if _is_link(info):
+                raise SubmissionError(f"zip entry {info.filename!r} is a link (refused)")
+            if info.file_size > MAX_FILE_BYTES:
+                raise SubmissionError(f"zip entry {info.filename!r} declares {info.file_size} "
+                                      f"bytes (limit {MAX_FILE_BYTES}; refused: zip bomb)")
+            total += info.file_size
+            if info.file_size > 1_000_000 and info.file_size > MAX_RATIO * max(
+                    info.compress_size, 1):
+                raise SubmissionError(f"zip entry {info.filename!r} is compressed more than "
+                                      f"{MAX_RATIO}:1 (refused: zip bomb)")
+        if total > MAX_TOTAL_BYTES:
+            raise SubmissionError(f"{path.name} declares {total} bytes in all "
+                                  f"(limit {MAX_TOTAL_BYTES}; refused: zip bomb)")
+        wanted = [i for i in infos if not i.is_dir() and _wanted(PurePosixPath(
+            i.filename.replace("\\", "/")).name)]
+        try:
+            return {i.filename.replace("\\", "/"): _read_bounded(zf, i) for i in wanted}
+        except (zipfile.BadZipFile, OSError, RuntimeError, ValueError) as exc:
+            if isinstance(exc, SubmissionError):
+                raise
+            raise SubmissionError(f"{path.name}: a zip entry cannot be read ({exc})") from None
+
+
+def _wanted(basename: str) -> bool:
+    return basename == MANIFEST or bool(OUTPUT_NAME.match(basename))
+
+
+def _open_folder(path: Path) -> dict[str, bytes]:
+    found: dict[str, bytes] = {}
+    for root, dirs, files in os.walk(path, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for fname in sorted(files):
+            if not _wanted(fname):
+                continue
+            full = Path(root) / fname
+            st = full.lstat()
+            rel = full.relative_to(path).as_posix()
+            if stat.S_ISLNK(st.st_mode) or not stat.S_ISREG(st.st_mode):
+                raise SubmissionError(f"{rel} is a link or not a regular file (refused)")
+            if st.st_size > MAX_FILE_BYTES:
+                raise SubmissionError(f"{rel} has {st.st_size} bytes (limit {MAX_FILE_BYTES})")
+            found[rel] = full.read_bytes()
+    return found
+
+
+def open_submission(path: str | os.PathLike[str]) -> Submission:
+    """Read a submission folder or ``.zip`` into memory, refusing anything unsafe.
+
+    Raises:
+        SubmissionError: unsafe or unreadable submission (the message says why).
+    """
+    path = Path(path)
+    if path.is_symlink():
+        raise SubmissionError(f"{path.name} is a symbolic link (refused)")
+    if path.is_dir():
+        raw, name = _open_folder(path), path.name
+    elif path.is_file() and path.suffix.lower() == ".zip":
+        raw, name = _open_zip(path), path.stem
+    else:
+        raise SubmissionError(f"{path}: expected a folder or a .zip file")
+    sub = Submission(name=safe_name(name), source=path)
+    by_base: dict[str, str] = {}
+    for rel, data in sorted(raw.items()):
+        base = PurePosixPath(rel).name
+        if base in by_base:
+            raise SubmissionError(f"{base} appears twice ({by_base[base]} and {rel}): "
+                                  "submit one copy of each file")
+        by_base[base] = rel
+        if base == MANIFEST:
+            try:
+                manifest = json.loads(data.decode("utf-8"))
+                if not isinstance(manifest, dict):
+                    raise ValueError("not a JSON object")
+                sub.manifest = manifest
+            except (ValueError, UnicodeDecodeError) as exc:
+                sub.warnings.append(f"manifest.json ignored: not valid JSON ({exc})")
+        else:
+            sub.files[base] = data
+    student = (sub.manifest or {}).get("student")
+    if isinstance(student, str) and student.strip():
+        sub.name = safe_name(student)
+    return sub

@@ -1,0 +1,135 @@
+"""The learner's self-check (no answers shipped) and the submission archive."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import numpy as np
+import pytest
+from synthetic_submissions import ROOT, buggy_files, instructor_only, reference_files
+
+from cs_nn.cli import main
+from cs_nn.grading import selfcheck
+from cs_nn.grading.selfcheck import check_outputs, make_file_entry, matches
+from cs_nn.grading.submission import open_submission
+from cs_nn.io import format_values, read_csv
+
+RTOL, ATOL = 1e-5, 1e-7
+
+
+@pytest.fixture(scope="module")
+def ref_values():
+    return np.random.default_rng(3).standard_normal(200) * np.logspace(-8, 3, 200)
+
+
+@pytest.fixture(scope="module")
+def entry(ref_values):
+    return make_file_entry(ref_values, "salt", RTOL, ATOL)
+
+
+def test_any_answer_within_tolerance_matches(ref_values, entry):
+    rng = np.random.default_rng(0)
+    tol = ATOL + RTOL * np.abs(ref_values)
+    for _ in range(3):
+        noisy = ref_values + rng.uniform(-0.99, 0.99, ref_values.shape) * tol
+        assert matches(noisy, entry)
+    assert matches(ref_values + 0.99 * tol, entry) and matches(ref_values - 0.99 * tol, entry)
+
+
+def test_answers_beyond_4x_tolerance_do_not_match(ref_values, entry):
+    for i in (0, 57, 199):
+        bad = ref_values.copy()
+        bad[i] += 4.5 * (ATOL + RTOL * abs(bad[i])) * 1.1
+        assert not matches(bad, entry)
+    assert not matches(ref_values[:-1], entry)
+
+
+def test_stored_data_reveals_no_values(ref_values, entry):
+    text = json.dumps(entry)
+    assert not any(f"{v:.5g}" in text for v in ref_values if abs(v) > 1e-3)
+    assert set(entry) == {"salt", "rtol", "atol", "count", "grid", "digest"}
+
+
+@instructor_only
+def test_committed_selfcheck_data_equals_the_generator():
+    fresh = selfcheck.data_text(selfcheck.make_data(ROOT / "input_files"))
+    assert selfcheck.DATA_PATH.read_text(encoding="utf-8") == fresh, \
+        "run `cs-nn make-selfcheck` to refresh cs_nn/grading/selfcheck.json"
+
+
+@instructor_only
+def test_committed_data_holds_no_reference_values():
+    text = selfcheck.DATA_PATH.read_text()
+    for name, data in reference_files().items():
+        values = [v for v in data.decode().split() if len(v) > 6]
+        assert not any(v in text for v in values), name
+
+
+def _write(folder, files):
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    return folder
+
+
+@instructor_only
+def test_check_reports_ok_mismatch_missing_malformed_with_hints(tmp_path):
+    out = tmp_path / "output_files"
+    _write(out, reference_files())
+    only = ["linear_backward", "dropout_forward", "tanh_forward", "linear_forward"]
+    assert {r.status for r in check_outputs(out, ROOT / "input_files", only)} == {"ok"}
+    for bug in ("transposed_dw", "dropout_not_rescaled", "text"):
+        broken, files = buggy_files(bug)
+        (out / broken).write_bytes(files[broken])
+    (out / "linear_forward_out.csv").unlink()
+    res = {r.file: r for r in check_outputs(out, ROOT / "input_files", only)}
+    assert res["linear_backward_out_dw.csv"].status == "mismatch"
+    assert "transposed" in res["linear_backward_out_dw.csv"].hint
+    assert res["dropout_forward_out_train.csv"].status == "mismatch"
+    assert res["tanh_forward_out.csv"].status == "malformed"
+    assert res["linear_forward_out.csv"].status == "missing"
+    assert res["linear_backward_out_dx.csv"].status == "ok"
+
+
+@instructor_only
+def test_check_notices_changed_input_files(tmp_path):
+    inputs = tmp_path / "input_files"
+    _write(inputs, {p.name: p.read_bytes() for p in (ROOT / "input_files").glob("l2_*")})
+    w = read_csv(inputs / "l2_in_w.csv")
+    (inputs / "l2_in_w.csv").write_text(format_values(w + 1))
+    out = _write(tmp_path / "out", {k: v for k, v in reference_files().items()
+                                    if k.startswith("l2_")})
+    assert {r.status for r in check_outputs(out, inputs, ["l2"])} == {"inputs-changed"}
+
+
+@instructor_only
+def test_check_command_exit_code(tmp_path, capsys):
+    out = _write(tmp_path / "out", reference_files())
+    args = ["check", "--outputs", str(out), "--inputs", str(ROOT / "input_files"),
+            "--only", "l2", "relu_forward"]
+    assert main(args) == 0
+    (out / "l2_out_dw.csv").write_text(format_values(2 * read_csv(out / "l2_out_dw.csv")))
+    assert main(args) == 1
+    assert "twice too big" in capsys.readouterr().out
+
+
+def test_submit_builds_a_gradeable_zip_with_a_manifest(tmp_path, capsys):
+    out = _write(tmp_path / "output_files", {"relu_forward_out.csv": b"1.0\n",
+                                            "notes.txt": b"not graded"})
+    nbs = _write(tmp_path / "nbs", {"01_x.ipynb": b"{}"})
+    zpath = tmp_path / "sub.zip"
+    assert main(["submit", "--student", "Ann Lee", "--outputs", str(out),
+                 "--notebooks", str(nbs), "--out", str(zpath)]) == 0
+    assert "missing" in capsys.readouterr().out
+    names = sorted(zipfile.ZipFile(zpath).namelist())
+    assert names == ["manifest.json", "notebooks/01_x.ipynb", "output_files/relu_forward_out.csv"]
+    manifest = json.loads(zipfile.ZipFile(zpath).read("manifest.json"))
+    assert manifest["student"] == "Ann Lee" and manifest["seeds"]["dropout_forward"] == 42
+    assert {f["path"] for f in manifest["files"]} == set(names) - {"manifest.json"}
+    sub = open_submission(zpath)
+    assert sub.name == "Ann_Lee" and sub.files == {"relu_forward_out.csv": b"1.0\n"}
+    first = zpath.read_bytes()
+    main(["submit", "--student", "Ann Lee", "--outputs", str(out), "--notebooks", str(nbs),
+          "--out", str(zpath)])
+    assert zpath.read_bytes() == first

@@ -1,0 +1,148 @@
+"""The student release: stubs in place of solutions, no solution line left, tests fail only
+with the stubs' NotImplementedError, and the reference solution put back makes them pass."""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+
+import pytest
+from synthetic_submissions import ROOT, instructor_only
+
+from cs_nn.grading.release import (
+    MARKER_FILE,
+    ReleaseError,
+    build_release,
+    leaked_lines,
+    notebook_for,
+    solution_lines,
+    strip_source,
+)
+from cs_nn.grading.release_verify import check_import, check_install, run_tests
+
+pytestmark = instructor_only
+#: Fast test modules of stubbed code; the first two that exist are run on the release.
+FAST_TESTS = ("tests/test_dropout.py", "tests/test_linear.py", "tests/test_activations.py",
+              "tests/test_losses.py")
+
+SOURCE = '''
+import numpy as np
+
+
+def f(x: np.ndarray) -> np.ndarray:
+    """Doc: x (N,)."""
+    if x.ndim != 1:
+        raise ValueError("x must be 1-D")
+    # BEGIN SOLUTION
+    out = 2 * x
+    # END SOLUTION
+    return out
+
+
+class Net:
+    def loss(self, X):
+        for _ in range(2):
+            # BEGIN SOLUTION
+            X = X + 1
+            # END SOLUTION
+        return X
+'''
+
+
+def test_strip_source_keeps_signature_docstring_validation():
+    text, stubs = strip_source(SOURCE, "layers/linear.py")
+    ast.parse(text)
+    assert "2 * x" not in text and "X = X + 1" not in text and "SOLUTION" not in text
+    assert 'raise ValueError("x must be 1-D")' in text and '"""Doc: x (N,)."""' in text
+    assert [s.function for s in stubs] == ["cs_nn.layers.linear.f", "cs_nn.layers.linear.Net.loss"]
+    ns: dict = {}
+    exec(compile(text, "m", "exec"), ns)  # our own generated source, not a submission
+    import numpy as np
+
+    with pytest.raises(NotImplementedError, match=r"linear\.f: implement this in notebook "
+                                                  "02_linear_and_activations"):
+        ns["f"](np.ones(3))
+    with pytest.raises(ValueError, match="1-D"):
+        ns["f"](np.ones((2, 2)))
+    with pytest.raises(NotImplementedError, match="Net.loss"):
+        ns["Net"]().loss(1)
+
+
+@pytest.mark.parametrize("bad, match", [
+    ("# BEGIN SOLUTION\nx = 1\n# END SOLUTION\n", "inside a function"),
+    ("def f():\n    # BEGIN SOLUTION\n    return 1\n", "never closed"),
+    ("def f():\n    return 1\n    # END SOLUTION\n", "without a"),
+    ("def f():\n    # BEGIN SOLUTION\n    # BEGIN SOLUTION\n    return 1\n", "inside the region"),
+])
+def test_bad_markers_are_refused(bad, match):
+    with pytest.raises(ReleaseError, match=match):
+        strip_source(bad, "x.py")
+
+
+def test_notebook_map():
+    assert notebook_for("layers/pool.py", "cs_nn.layers.pool.max_pool_forward") == \
+        "09_pooling_and_convnets"
+    assert notebook_for("layers/conv_naive.py", "m.max_pool_forward_naive") == \
+        "09_pooling_and_convnets"
+    assert notebook_for("nn/containers.py", "m.Sequential.forward") == "05_fully_connected_nets"
+    assert notebook_for("brand_new.py", "m.g") == "the course notebooks"
+
+
+@pytest.fixture(scope="module")
+def release(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rel") / "student"
+    stubs = build_release(out)
+    return out, stubs
+
+
+def test_release_contents(release):
+    out, stubs = release
+    assert stubs and (out / MARKER_FILE).is_file() and (out / "pyproject.toml").is_file()
+    assert [p.name for p in (out / "output_files").iterdir()] == [".gitkeep"]
+    assert (out / "cs_nn" / "grading" / "selfcheck.json").is_file()
+    assert not (out / ".git").exists() and not (out / ".ci").exists()
+    assert not list(out.rglob("answer_key*")) and not list(out.rglob("__pycache__"))
+    for nb in (out / "notebooks").glob("*.ipynb"):
+        cells = json.loads(nb.read_text())["cells"]
+        assert all(not c.get("outputs") and c.get("execution_count") is None
+                   for c in cells if c["cell_type"] == "code"), nb.name
+    stubbed = {s["file"] for s in json.loads((out / MARKER_FILE).read_text())["stubs"]}
+    assert "cs_nn/layers/linear.py" in stubbed
+    for rel in stubbed:
+        ast.parse((out / rel).read_text())
+
+
+def test_no_solution_line_survives(release, tmp_path):
+    out, _ = release
+    inside, outside = solution_lines(ROOT / "cs_nn")
+    secret = inside - outside
+    assert len(secret) >= 30, "too few distinctive solution lines: the check would be vacuous"
+    assert leaked_lines(ROOT, out) == []
+    # the check does find lines when they are there: an unstripped copy leaks them all
+    shutil.copytree(ROOT / "cs_nn", tmp_path / "cs_nn",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    leaks = leaked_lines(ROOT, tmp_path)
+    assert secret <= set(leaks)
+
+
+def test_release_imports_fails_only_with_stubs_and_passes_with_solutions(release):
+    out, stubs = release
+    tests = [t for t in FAST_TESTS if (out / t).is_file()][:2]
+    assert tests, f"none of {FAST_TESTS} exist: nothing would prove the release works"
+    assert check_install(out) == "" and check_import(out) == ""
+    before = run_tests(out, tests)
+    assert before.other_failures == [] and before.not_implemented > 0, before.summary()
+    for rel in {s.file for s in stubs}:
+        shutil.copy2(ROOT / rel, out / rel)
+    after = run_tests(out, tests)
+    assert after.other_failures == [] and after.not_implemented == 0, after.summary()
+    assert after.passed == before.passed + before.not_implemented
+
+
+def test_release_refuses_to_overwrite(tmp_path):
+    (tmp_path / "keep.txt").write_text("mine")
+    with pytest.raises(ReleaseError, match="not empty"):
+        build_release(tmp_path, force=True)
+    with pytest.raises(ReleaseError, match="outside the project"):
+        build_release(ROOT / "release_here")
