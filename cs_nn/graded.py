@@ -52,7 +52,9 @@ def save_outputs(question: Question | str, outputs: Mapping[str, np.ndarray] | n
     checked = {}
     for name, spec in q.outputs.items():
         arr = np.asarray(outputs[name])
-        if arr.size != spec.size:
+        if arr.size == 1 and spec.size == 1:
+            arr = arr.reshape(spec.shape)  # a scalar loss may be given as a number
+        if arr.shape != spec.shape:
             label = f"{q.key} output {name!r}" if name else f"{q.key} output"
             raise ValueError(f"{label} must have shape {spec.shape} ({spec.size} values), "
                              f"got shape {arr.shape}")

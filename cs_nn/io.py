@@ -91,7 +91,14 @@ def _parse(text: str, path: str, dtype: np.dtype) -> np.ndarray:
         if want_int:
             if value != int(value):
                 raise CsvFormatError(f"{path}, line {lineno}: {token!r} is not an integer")
-            values.append(int(value))
+            try:
+                integer = int(token)  # exact beyond 2**53, where float(token) rounds
+            except ValueError:
+                integer = int(value)  # e.g. "3.0" or "1e3"
+            info = np.iinfo(dtype)
+            if not info.min <= integer <= info.max:
+                raise CsvFormatError(f"{path}, line {lineno}: {token!r} does not fit in {dtype}")
+            values.append(integer)
         else:
             values.append(value)
     return np.array(values, dtype=dtype)
