@@ -1,0 +1,43 @@
+"""``cs-nn predict FOLDER --model PATH``: predict every image of a folder with a saved model."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+
+NAME = "predict"
+HELP = "predict the class of every PNG / JPEG image in a folder with a model saved by save_model"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", metavar="FOLDER", help="folder of PNG / JPEG images")
+    parser.add_argument("--model", metavar="PATH", required=True,
+                        help="model file written by cs_nn.delivery.save_model (.npz)")
+    parser.add_argument("--out", metavar="CSV", default="predictions.csv",
+                        help="where to write one prediction per line, images in sorted "
+                             "file-name order (default: predictions.csv)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from cs_nn.cli import print_table
+    from cs_nn.delivery import load_bundle, predict_folder
+    from cs_nn.io import write_csv
+
+    bundle = load_bundle(args.model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        preds, names = predict_folder(args.folder, bundle, return_files=True)
+    for w in caught:
+        print(f"cs-nn predict: warning: {w.message}", file=sys.stderr)
+    path = write_csv(args.out, preds)
+    counts = np.bincount(preds, minlength=bundle.num_classes)
+    class_names = bundle.class_names or [str(c) for c in range(counts.shape[0])]
+    print_table(["class", "name", "count"],
+                [(c, class_names[c] if c < len(class_names) else "?", int(n))
+                 for c, n in enumerate(counts)])
+    print(f"\nwrote {preds.shape[0]} predictions to {path} (one per line, in the order "
+          f"{names[0]} ... {names[-1]})")
+    return 0
