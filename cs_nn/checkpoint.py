@@ -100,11 +100,13 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray]
 
     Raises:
         FileNotFoundError if ``path`` does not exist; ValueError if the file is not a cs_nn
-        checkpoint, was modified or truncated, or has a newer format version than this code.
+        checkpoint (including files that are no .npz at all: .npy, text, pickle, empty), was
+        modified or truncated, or has a newer format version than this code.
     """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
+    _refuse_non_zip(path)
     try:
         with np.load(path, allow_pickle=False) as npz:
             files = {key: npz[key] for key in npz.files}
@@ -130,6 +132,29 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray]
         raise ValueError(f"{path}: unexpected arrays {sorted(files)} not listed in the header; "
                          "the file was modified")
     return params, header["metadata"]
+
+
+def _refuse_non_zip(path: Path) -> None:
+    """ValueError naming ``path`` unless it starts like a zip archive (every .npz does).
+
+    Checked before ``np.load``, which would otherwise return a plain ``.npy`` file as one
+    array (not a dict of arrays) or fail with a message about pickles or missing data.
+    """
+    with open(path, "rb") as f:
+        magic = f.read(6)
+    if magic[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip entry, or an empty zip
+        return
+    if not magic:
+        what = "the file is empty"
+    elif magic == b"\x93NUMPY":
+        what = "it holds a single .npy array"
+    elif magic[:1] == b"\x80":
+        what = "it looks like a pickle"
+    else:
+        what = "its content is of another kind (text, a pickle, an image?)"
+    raise ValueError(f"{path} is not a cs_nn model file or checkpoint: {what}, not an .npz "
+                     "(zip) archive as written by save_model / save_checkpoint; refusing to "
+                     "read it")
 
 
 def _read_header(path: Path, raw: np.ndarray | None) -> dict[str, Any]:

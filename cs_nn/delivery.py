@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._model_size import check_model_size
 from cs_nn.checkpoint import load_checkpoint, save_checkpoint
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.nn.classifier import Classifier
@@ -160,21 +161,12 @@ class ModelBundle:
         return X.reshape(X.shape[0], -1)  # (N, C * H * W)
 
 
-def _refuse_non_npz(path: Path) -> None:
-    with open(path, "rb") as f:
-        magic = f.read(4)
-    if magic != b"PK\x03\x04":
-        raise ValueError(f"{path} is not a cs_nn model file: it is not an .npz (zip) archive "
-                         "(a pickle or another format?); refusing to read it")
-
-
 def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     """Read a file written by :func:`save_model`; see :func:`load_model` for the checks."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
-    _refuse_non_npz(path)
-    arrays, header = load_checkpoint(path)  # np.load(allow_pickle=False), checksums
+    arrays, header = load_checkpoint(path)  # refuses non-.npz files; no pickle; checksums
     if header.get("model_format") != MODEL_FORMAT:
         raise ValueError(f"{path} is a cs_nn checkpoint but not a saved model (no "
                          f"{MODEL_FORMAT!r} tag); write models with save_model")
@@ -190,11 +182,12 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
                          f"{sorted(_BUILDERS)}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the saved config of the {name} is missing or not a dict")
+    params = {k[len("params/"):]: v for k, v in arrays.items() if k.startswith("params/")}
+    check_model_size(path, name, _BUILDERS[name][0], config, params)  # before building it
     try:
         model = _BUILDERS[name][1](config)
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"{path}: the saved config does not build a {name}: {exc}") from None
-    params = {k[len("params/"):]: v for k, v in arrays.items() if k.startswith("params/")}
     _check_params(path, name, config, model.params, params)
     for key, value in params.items():
         model.params[key] = value.astype(model.params[key].dtype)
@@ -230,8 +223,10 @@ def load_model(path: str | os.PathLike[str]) -> Any:
 
     Raises ValueError (never runs code from the file) for: content that is not a plain
     ``.npz`` (pickles, object arrays), files from a newer format version, unknown model
-    classes, invalid configs, and parameters whose names or shapes differ from the
-    architecture's; FileNotFoundError if there is no file.
+    classes, invalid configs, configs asking for more parameters than the file holds or than
+    ``cs_nn._model_size.MAX_PARAMS`` (checked before building, so nothing huge is allocated),
+    and parameters whose names or shapes differ from the architecture's; FileNotFoundError
+    if there is no file.
     """
     return load_bundle(path).model
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import pickle
 import zipfile
 
 import numpy as np
@@ -103,11 +104,39 @@ def test_pickled_object_array_refused(tmp_path):
 
 def test_garbage_and_missing_files(tmp_path):
     bad = tmp_path / "bad.npz"
-    bad.write_bytes(b"this is not a zip file")
+    bad.write_bytes(b"PK\x03\x04 starts like a zip but is not one")
     with pytest.raises(ValueError, match="not a readable cs_nn checkpoint"):
         load_checkpoint(bad)
     with pytest.raises(FileNotFoundError, match="no checkpoint file"):
         load_checkpoint(tmp_path / "nope.npz")
+
+
+def _write_npy(path):
+    with open(path, "wb") as f:  # np.save on an open file keeps the .npz name
+        np.save(f, np.arange(6.0).reshape(2, 3))
+
+
+@pytest.mark.parametrize("kind, write, what", [
+    ("npy", _write_npy, "single .npy array"),
+    ("text", lambda p: p.write_text("W1,b1\n1.0,2.0\n"), "another kind"),
+    ("empty", lambda p: p.write_bytes(b""), "empty"),
+    ("pickle", lambda p: p.write_bytes(pickle.dumps({"W": [1.0]})), "pickle"),
+])
+def test_files_that_are_not_npz_get_a_clear_error(tmp_path, kind, write, what):
+    path = tmp_path / f"{kind}.npz"
+    write(path)
+    with pytest.raises(ValueError) as info:  # not a TypeError from deep inside numpy
+        load_checkpoint(path)
+    message = str(info.value)
+    assert str(path) in message and what in message
+    assert "not a cs_nn model file or checkpoint" in message and "not an .npz" in message
+
+
+def test_a_plain_npz_without_header_is_refused(tmp_path):
+    path = tmp_path / "plain.npz"
+    np.savez(path, W=np.ones(3))
+    with pytest.raises(ValueError, match="not a cs_nn checkpoint: no 'header'"):
+        load_checkpoint(path)
 
 
 def test_bad_inputs(tmp_path):

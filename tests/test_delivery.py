@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
+import tracemalloc
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from cs_nn._model_size import MAX_PARAMS, num_params
 from cs_nn.checkpoint import load_checkpoint, save_checkpoint
 from cs_nn.delivery import load_bundle, load_model, predict_folder, save_model
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
@@ -164,6 +167,62 @@ def test_missing_and_non_model_files(tmp_path):
         np.save(f, np.zeros(3))
     with pytest.raises(ValueError, match="not an .npz"):
         load_model(npy)
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    with pytest.raises(ValueError, match=r"empty.npz is not a cs_nn model file or checkpoint"):
+        load_model(empty)
+
+
+@pytest.mark.parametrize("kind", ["fcnet", "fcnet64", "convnet", "classifier"])
+def test_num_params_matches_the_built_model(kind):
+    model = make_models()[kind][0]
+    cls = type(model)
+    oracle = sum(w.size for w in model.params.values())  # the real arrays
+    assert num_params(cls.__name__, cls, model.config) == oracle
+    if kind == "fcnet":  # keys left out of the config take the constructor's defaults
+        default = FullyConnectedNet([7])
+        assert num_params(cls.__name__, cls, {"hidden_dims": [7]}) == sum(
+            w.size for w in default.params.values())
+
+
+def _peak_bytes(fn):
+    """(exception raised by fn, peak bytes traced while running it); numpy reports its
+    array allocations to tracemalloc."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError) as info:
+            fn()
+        return info.value, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("model, change", [
+    (FullyConnectedNet([3], input_dim=4, num_classes=2),
+     lambda c: c.update(hidden_dims=[10**9])),
+    (FullyConnectedNet([3], input_dim=4, num_classes=2),
+     lambda c: c.update(input_dim=10**5, hidden_dims=[10**4])),
+    (ThreeLayerConvNet((1, 4, 4), num_filters=2, filter_size=3, hidden_dim=3, num_classes=2),
+     lambda c: c.update(num_filters=10**7)),
+    (Classifier(mlp(4, [3], 2, seed=0)), lambda c: c["mlp"].update(hidden_dims=[10**5] * 3)),
+])
+def test_huge_configs_are_refused_before_allocating(tmp_path, model, change):
+    path = save_model(tmp_path / "m.npz", model)
+    rewrite(path, lambda arrays, header: change(header["config"]))
+    exc, peak = _peak_bytes(lambda: load_model(path))
+    assert re.search(r"asks for [\d,]+ parameters, more than load_model accepts", str(exc))
+    assert f"{MAX_PARAMS:,}" in str(exc)
+    assert peak < 20 * 2**20  # the weights asked for would take gigabytes
+
+
+def test_configs_needing_more_than_the_file_holds_are_refused_before_building(tmp_path):
+    path = save_model(tmp_path / "m.npz", FullyConnectedNet([3], input_dim=4, num_classes=2))
+    rewrite(path, lambda arrays, header: header["config"].update(hidden_dims=[50_000]))
+    needed = 4 * 50_000 + 50_000 + 50_000 * 2 + 2  # under the cap, but the file holds 23
+    exc, peak = _peak_bytes(lambda: load_model(path))
+    assert re.search(rf"do not fit.*needs {needed:,} parameter values but the file holds 23",
+                     str(exc))
+    assert peak < needed * 4  # the float32 weights of that net were never made
 
 
 # ---------------------------------------------------------------- predict_folder
