@@ -5,8 +5,7 @@ function returns its :class:`matplotlib.figure.Figure` and never calls ``plt.sho
 notebook, assign the result (``fig = plot_training_curves(solver)``): the inline backend shows
 the figure once at the end of the cell. Pass ``ax`` (or ``fig``) to draw into your own layout.
 
-The array work (moving average, image grid) lives in pure numpy functions, :func:`smooth` and
-:func:`make_grid`, that are tested on their own.
+The array work (moving average, image grid) lives in :mod:`cs_nn.arrays`, pure numpy.
 """
 
 from __future__ import annotations
@@ -21,28 +20,15 @@ from typing import Any
 import numpy as np
 
 from cs_nn._checks import as_float_array
+from cs_nn.arrays import make_grid, smooth
 from cs_nn.io import atomic_write_bytes
 
+__all__ = [
+    "make_grid", "plot_confusion_matrix", "plot_images", "plot_learning_rate_sweep",
+    "plot_training_curves", "plot_weight_grid", "save_figure", "smooth",
+]
+
 History = Any  # a Solver-like object or a dict with "loss_history", "train_acc_history", ...
-
-
-def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
-    """Trailing moving average: ``out[t] = mean(values[max(0, t - window + 1) : t + 1])``.
-
-    Args:
-        values: (T,) numbers, e.g. the loss of every iteration.
-        window: number of points averaged (>= 1); the first points average what exists so far.
-
-    Returns:
-        (T,) float64, the same length as ``values``.
-    """
-    v = as_float_array("values", values, ndim=1).astype(np.float64)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be an integer >= 1, got {window!r}")
-    csum = np.concatenate([[0.0], np.cumsum(v)])  # (T + 1,)
-    t = np.arange(v.shape[0])
-    lo = np.maximum(0, t - window + 1)
-    return (csum[t + 1] - csum[lo]) / (t + 1 - lo)
 
 
 def _get_history(history: History) -> dict[str, np.ndarray]:
@@ -140,47 +126,6 @@ def plot_learning_rate_sweep(results: Mapping[float, History] | Sequence[tuple[f
     ax_acc.legend()
     fig.tight_layout()
     return fig
-
-
-def make_grid(images: np.ndarray, ncols: int | None = None, padding: int = 1,
-              pad_value: float = 1.0, normalize: bool = True) -> np.ndarray:
-    """Tile images into one picture, row by row.
-
-    Args:
-        images: (N, C, H, W), C in {1, 3}.
-        ncols: tiles per row; default ceil(sqrt(N)), never more than N.
-        padding: pixels of ``pad_value`` between neighbouring tiles (none around the border).
-        pad_value: colour of the padding and of unused cells in the last row.
-        normalize: min-max scale each image on its own to [0, 1] (a constant image becomes 0).
-
-    Returns:
-        grid: (R*H + (R-1)*padding, K*W + (K-1)*padding, C) with K = ncols, R = ceil(N / K);
-        the images' float dtype (integers become float64).
-    """
-    x = as_float_array("images", images, ndim=4)
-    N, C, H, W = x.shape
-    if C not in (1, 3):
-        raise ValueError(f"images must have 1 or 3 channels (axis 1 of (N, C, H, W)), got {C}")
-    if N == 0:
-        raise ValueError("images is empty; nothing to tile")
-    if ncols is None:
-        ncols = math.ceil(math.sqrt(N))
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be an integer >= 1, got {ncols!r}")
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding must be an integer >= 0, got {padding!r}")
-    ncols = min(int(ncols), N)
-    nrows = math.ceil(N / ncols)
-    if normalize:
-        lo = x.min(axis=(1, 2, 3), keepdims=True)  # (N, 1, 1, 1)
-        span = x.max(axis=(1, 2, 3), keepdims=True) - lo
-        x = np.where(span > 0, (x - lo) / np.where(span > 0, span, 1), 0).astype(x.dtype)
-    p = padding
-    cells = np.full((nrows * ncols, C, H + p, W + p), pad_value, dtype=x.dtype)
-    cells[:N, :, :H, :W] = x  # each tile followed by p padding rows / columns
-    grid = cells.reshape(nrows, ncols, C, H + p, W + p).transpose(0, 3, 1, 4, 2)
-    grid = grid.reshape(nrows * (H + p), ncols * (W + p), C)  # (R*(H+p), K*(W+p), C)
-    return grid[:nrows * (H + p) - p, :ncols * (W + p) - p]  # drop the trailing padding
 
 
 def _show(ax: Any, grid: np.ndarray) -> None:
