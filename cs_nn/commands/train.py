@@ -1,0 +1,110 @@
+"""``cs-nn train``: train a model on a dataset, print the accuracies, save curves and model."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+NAME = "train"
+HELP = ("train a model on a dataset (default: the offline 8x8 digits) with a progress bar; "
+        "save the curves (PNG) and the model (.npz)")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text}")
+    return value
+
+
+def _weight_scale(text: str) -> float | str:
+    if text in ("he", "xavier"):
+        return text
+    return _positive_float(text)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from cs_nn.training import DATASETS, MODELS, UPDATE_RULES, TrainConfig
+
+    d = TrainConfig()
+    add = parser.add_argument
+    add("--dataset", choices=DATASETS, default=d.dataset,
+        help="dataset (default: digits, bundled with scikit-learn, works offline)")
+    add("--model", choices=MODELS, default=d.model, help="mlp (FullyConnectedNet) or convnet "
+        "(ThreeLayerConvNet); default mlp")
+    add("--hidden-dims", type=_positive_int, nargs="+", default=d.hidden_dims, metavar="H",
+        help="hidden layer widths (default: 100 100); the convnet uses the first")
+    add("--epochs", type=_positive_int, default=d.num_epochs, help="default %(default)s")
+    add("--batch-size", type=_positive_int, default=d.batch_size, help="default %(default)s")
+    add("--lr", type=_positive_float, default=None,
+        help="learning rate (default: 1e-3 for adam / rmsprop, 1e-2 sgd_momentum, 1e-1 sgd)")
+    add("--update-rule", choices=UPDATE_RULES, default=d.update_rule, help="default adam")
+    add("--lr-decay", type=_positive_float, default=d.lr_decay,
+        help="multiply the lr by this after every epoch, in (0, 1] (default 1: constant)")
+    add("--reg", type=float, default=d.reg, help="L2 strength (default 0)")
+    add("--dropout", type=float, default=d.dropout, help="mlp dropout probability (default 0)")
+    add("--weight-scale", type=_weight_scale, default=None,
+        help="initial weight std, or he / xavier (default: he for mlp, 1e-2 for convnet)")
+    add("--num-filters", type=_positive_int, default=d.num_filters, help="convnet filters")
+    add("--filter-size", type=_positive_int, default=d.filter_size, help="convnet filter size")
+    add("--seed", type=int, default=d.seed, help="default %(default)s")
+    add("--num-train", type=_positive_int, default=None, metavar="N",
+        help="use only the first N training images (10%% of them become the validation set)")
+    add("--data-root", metavar="PATH", default=None,
+        help="folder holding mnist/, fashion-mnist/, cifar-10/ (default: $CS_NN_DATA, then "
+             "~/.cache/cs_nn)")
+    add("--out", metavar="DIR", default=None, help="output folder (default: runs/DATASET-MODEL)")
+    add("--quiet", action="store_true", help="no progress bar")
+
+
+def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from cs_nn.cli import print_table
+    from cs_nn.training import TrainConfig, load_data, save_run, train_model
+
+    config = TrainConfig(
+        dataset=args.dataset, model=args.model, hidden_dims=list(args.hidden_dims),
+        num_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+        update_rule=args.update_rule, lr_decay=args.lr_decay, reg=args.reg,
+        dropout=args.dropout, weight_scale=args.weight_scale, num_filters=args.num_filters,
+        filter_size=args.filter_size, seed=args.seed, num_train=args.num_train,
+        data_root=args.data_root).validate()
+    out = args.out if args.out is not None else f"runs/{config.dataset}-{config.model}"
+    data = load_data(config)  # a missing dataset raises a FileNotFoundError saying what to do
+    arch = (f"hidden {' '.join(map(str, config.hidden_dims))}" if config.model == "mlp" else
+            f"{config.num_filters} filters {config.filter_size}x{config.filter_size}, "
+            f"hidden {config.hidden_dims[0]}")
+    print(f"{config.dataset}: {data['X_train'].shape[0]} train / {data['X_val'].shape[0]} val / "
+          f"{data['X_test'].shape[0]} test samples; {config.model} ({arch}); "
+          f"{config.update_rule} lr {config.learning_rate:.2e}, {config.num_epochs} epochs")
+    try:
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported below
+            result = train_model(config, data, verbose=not args.quiet)
+    except FloatingPointError as exc:
+        print(f"cs-nn train: error: {exc}", file=sys.stderr)
+        return 1
+    rows = [(split, f"{result.num_samples[split]:,}", f"{acc:.4f}")
+            for split, acc in result.accuracies.items()]
+    print()
+    print_table(["split", "samples", "accuracy"], rows)
+    print(f"\nbest validation epoch {result.solver.best_epoch} of {result.solver.epoch} "
+          f"(its parameters are kept); chance level {1 / len(result.class_names):.4f}")
+    paths = save_run(result, out)
+    for what, path in paths.items():
+        print(f"saved {what}: {path}")
+    return 0

@@ -1,0 +1,127 @@
+"""``cs-nn train`` and the training job behind it (cs_nn.training), run in-process on the
+offline digits dataset for one or two epochs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from cs_nn.cli import main
+from cs_nn.training import TrainConfig, load_data, load_model, train_model
+
+pytest.importorskip("sklearn")  # the digits ship with scikit-learn
+
+
+def run_cli(*argv):
+    return main(["train", *argv])
+
+
+def test_trains_digits_mlp_and_writes_files(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli("--epochs", "2", "--quiet", "--out", str(out), "--seed", "1") == 0
+    printed = capsys.readouterr().out
+    assert "split" in printed and "test" in printed and "accuracy" in printed
+    for name in ("curves.png", "model.npz", "summary.json"):
+        assert (out / name).is_file()
+    assert (out / "curves.png").read_bytes().startswith(b"\x89PNG")
+    assert not list(out.glob("*.tmp"))  # atomic writes leave no temp files
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["num_epochs"] == 2 and summary["config"]["seed"] == 1
+    acc = summary["accuracies"]
+    assert acc["test"] > 0.5 and acc["val"] > 0.5 and acc["train"] > 0.5  # chance is 0.1
+    assert f"{acc['test']:.4f}" in printed  # the table prints the saved numbers
+
+
+def test_saved_model_reproduces_the_test_accuracy(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli("--epochs", "2", "--quiet", "--out", str(out), "--hidden-dims", "32") == 0
+    model, meta = load_model(out / "model.npz")
+    assert model.hidden_dims == [32] and meta["preprocessing"]["flatten"] is True
+    # Independent check: the raw digits test split, preprocessed by hand from the metadata.
+    from cs_nn.data import load_digits
+
+    raw = load_digits()
+    mean = np.asarray(meta["preprocessing"]["mean"], dtype=np.float32)
+    X = raw["X_test"].reshape(raw["X_test"].shape[0], -1) - mean  # (N, 64)
+    acc = float(np.mean(np.argmax(model.loss(X), axis=1) == raw["y_test"]))
+    assert acc == pytest.approx(meta["accuracies"]["test"])
+
+
+def test_convnet_on_a_small_subset(tmp_path, capsys):
+    out = tmp_path / "cnn"
+    assert run_cli("--model", "convnet", "--epochs", "1", "--num-train", "300", "--quiet",
+                   "--num-filters", "4", "--filter-size", "3", "--hidden-dims", "20",
+                   "--out", str(out)) == 0
+    meta = json.loads((out / "summary.json").read_text())
+    assert meta["num_samples"]["train"] == 270  # 10% of 300 went to validation
+    model, _ = load_model(out / "model.npz")
+    assert model.params["W1"].shape == (4, 1, 3, 3)
+
+
+def test_default_out_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert run_cli("--epochs", "1", "--quiet", "--num-train", "200") == 0
+    assert (tmp_path / "runs" / "digits-mlp" / "model.npz").is_file()
+
+
+def test_progress_bar_unless_quiet(tmp_path, capsys):
+    assert run_cli("--epochs", "1", "--num-train", "200", "--out", str(tmp_path)) == 0
+    assert "training" in capsys.readouterr().err  # tqdm writes to stderr
+
+
+@pytest.mark.parametrize("argv", [
+    ["--dataset", "imagenet"], ["--model", "resnet"], ["--epochs", "0"], ["--epochs", "two"],
+    ["--batch-size", "-5"], ["--lr", "-1"], ["--lr", "nan"], ["--update-rule", "sgdd"],
+    ["--weight-scale", "big"], ["--hidden-dims"],
+])
+def test_bad_options_are_rejected_by_the_parser(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as info:
+        run_cli(*argv, "--out", str(tmp_path))
+    assert info.value.code == 2
+    assert "error" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--dropout", "1.5"], "dropout must lie in"),
+    (["--reg", "-1"], "reg must be"),
+    (["--lr-decay", "2"], "lr_decay must lie in"),
+    (["--model", "convnet", "--weight-scale", "he"], "numeric weight_scale"),
+    (["--model", "convnet", "--filter-size", "4"], "odd"),
+])
+def test_bad_values_exit_1_with_a_message(argv, message, tmp_path, capsys):
+    assert run_cli(*argv, "--quiet", "--epochs", "1", "--out", str(tmp_path / "o")) == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_missing_dataset_gives_a_clear_error(tmp_path, capsys):
+    code = run_cli("--dataset", "mnist", "--data-root", str(tmp_path / "empty"), "--quiet",
+                   "--out", str(tmp_path / "o"))
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "could not find" in err and "CS_NN_DATA" in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_diverging_training_gives_a_clear_error(tmp_path, capsys):
+    code = run_cli("--update-rule", "sgd", "--lr", "1e5", "--epochs", "1", "--quiet",
+                   "--out", str(tmp_path / "o"))
+    assert code == 1
+    assert "diverged" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_training_job_api_without_the_cli():
+    config = TrainConfig(hidden_dims=[16], num_epochs=1, num_train=300, seed=3)
+    data = load_data(config)
+    assert data["X_train"].shape == (270, 64) and data["X_val"].shape == (30, 64)
+    assert data["X_train"].dtype == np.float32
+    np.testing.assert_allclose(data["X_train"].mean(axis=0), 0.0, atol=1e-5)  # mean-centred
+    result = train_model(config, data)
+    assert result.solver.epoch == 1 and set(result.accuracies) == {"train", "val", "test"}
+    with pytest.raises(ValueError, match="update_rule"):
+        TrainConfig(update_rule="nesterov").validate()
+    with pytest.raises(ValueError, match="num_train"):
+        TrainConfig(num_train=3).validate()
