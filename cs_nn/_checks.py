@@ -13,6 +13,10 @@ import numpy as np
 FLOAT_DTYPES = (np.float32, np.float64)
 
 
+class NonFiniteError(ValueError):
+    """An array holds NaN or infinity (raised by :func:`as_float_array` with ``finite``)."""
+
+
 def as_float_array(name: str, x: object, *, ndim: int | None = None, min_ndim: int | None = None,
                    finite: bool = True) -> np.ndarray:
     """Return ``x`` as a float32/float64 ndarray, or raise a clear error.
@@ -33,8 +37,8 @@ def as_float_array(name: str, x: object, *, ndim: int | None = None, min_ndim: i
                          f"got shape {arr.shape}")
     if finite and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} contains {bad} NaN or infinite value(s); check the data or "
-                         "lower the learning rate")
+        raise NonFiniteError(f"{name} contains {bad} NaN or infinite value(s); check the data "
+                             "or lower the learning rate")
     return arr
 
 

@@ -116,7 +116,7 @@ def sgd(w: np.ndarray, dw: np.ndarray, config: Config | None = None
     w, dw, config = _prepare("sgd", w, dw, config)
     lr = config["learning_rate"]
     # BEGIN SOLUTION
-    next_w = w - lr * dw
+    next_w = -lr * dw + w  # = w - lr * dw; numpy adds w into the temporary, no second copy
     # END SOLUTION
     return next_w, config
 

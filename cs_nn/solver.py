@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
-from cs_nn._checks import as_label_array
+from cs_nn._checks import NonFiniteError, as_label_array
 from cs_nn.checkpoint import save_checkpoint, training_metadata
 from cs_nn.solver_options import SolverOptions, int_option, parse_options, validate_options
 
@@ -179,13 +179,17 @@ class Solver:
             self._order, self._pos = self.rng.permutation(self.X_train.shape[0]), 0
         idx = self._order[self._pos:self._pos + self.options.batch_size]
         self._pos += idx.shape[0]
-        loss, grads = self.model.loss(self.X_train[idx], self.y_train[idx])
+        X_batch = self.X_train[idx]
+        try:
+            loss, grads = self.model.loss(X_batch, self.y_train[idx])
+        except NonFiniteError as exc:  # a layer's input check met NaN / inf before the loss
+            if not np.all(np.isfinite(X_batch)):
+                raise  # the data itself is bad: not a divergence
+            raise self._diverged(f"NaN or infinite values appeared inside the model ({exc})"
+                                 ) from exc
         loss = float(loss)
         if not math.isfinite(loss):
-            raise FloatingPointError(
-                f"the loss became {loss} at iteration {self.iteration + 1} (epoch "
-                f"{self.epoch + 1}) with learning rate {self.lr!r}: training diverged; try a "
-                "smaller learning rate (e.g. 10x smaller) or check the data and initialisation")
+            raise self._diverged(f"the loss became {loss}")
         missing = [name for name in self.model.params if name not in grads]
         if missing:
             raise KeyError(f"model.loss returned no gradient for {missing}; grads must be "
@@ -197,6 +201,12 @@ class Solver:
         self.loss_history.append(loss)
         self.iteration += 1
         return loss
+
+    def _diverged(self, what: str) -> FloatingPointError:
+        return FloatingPointError(
+            f"{what} at iteration {self.iteration + 1} (epoch {self.epoch + 1}) with learning "
+            f"rate {self.lr!r}: training diverged; try a smaller learning rate (e.g. 10x "
+            "smaller) or check the data and initialisation")
 
     def train(self) -> Solver:
         """Run ``num_epochs`` epochs (again from where it stopped if called twice)."""

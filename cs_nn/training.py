@@ -6,7 +6,10 @@
     save_run(result, "runs/digits-mlp")          # curves.png, model.npz, summary.json
 
 :func:`load_data` and :func:`train_model` only read the dataset files; :func:`save_run` is the
-one function that writes (atomically). :func:`load_model` rebuilds a saved model.
+one function that writes (atomically). ``model.npz`` is a :mod:`cs_nn.delivery` model file
+(architecture, weights, class names, image shape and training mean), so
+``cs_nn.delivery.load_model`` rebuilds it and ``cs-nn predict FOLDER --model .../model.npz``
+predicts images with it.
 """
 
 from __future__ import annotations
@@ -98,6 +101,7 @@ class TrainResult:
     class_names: list[str]
     mean: np.ndarray  # training mean subtracted from every input, the model's input shape
     seconds: float  # training wall time
+    image_shape: tuple[int, ...] | None = None  # (C, H, W) of one image before flattening
 
 
 def load_data(config: TrainConfig) -> dict[str, Any]:
@@ -106,7 +110,8 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
     Returns a dict: ``X_train`` (N, D) for the mlp or (N, C, H, W) for the convnet, float32
     with the training mean subtracted; ``y_train`` (N,); ``X_val``, ``y_val`` (10% of the
     training images, stratified); ``X_test``, ``y_test``; ``class_names``; ``mean`` (the
-    subtracted mean, X's per-sample shape); ``info``. Raises the loader's clear
+    subtracted mean, X's per-sample shape); ``image_shape`` (C, H, W) of one image before
+    any flattening; ``info``. Raises the loader's clear
     ``DatasetNotFoundError`` (a FileNotFoundError) when the files are missing.
     """
     from cs_nn.data import flatten, load_dataset, subtract_mean, train_val_split
@@ -118,6 +123,7 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
         kwargs["root"] = config.data_root
     raw = load_dataset(name, **kwargs)
     data = train_val_split(raw, val_fraction=0.1, seed=config.seed)
+    data["image_shape"] = tuple(int(v) for v in data["X_train"].shape[1:])
     if config.model == "mlp":
         data = flatten(data)  # (N, D)
     data, mean = subtract_mean(data)
@@ -165,15 +171,7 @@ def train_model(config: TrainConfig, data: dict[str, Any] | None = None, verbose
                     batch_size=config.batch_size, seed=config.seed, restore_best=True,
                     verbose=verbose, callbacks=list(callbacks))
     start = time.perf_counter()
-    try:
-        solver.train()
-    except ValueError as exc:  # a layer met inf / NaN activations before the loss did
-        if "NaN or infinite" not in str(exc):
-            raise
-        raise FloatingPointError(
-            f"training diverged at iteration {solver.iteration + 1} (epoch {solver.epoch + 1}) "
-            f"with learning rate {solver.lr!r}: {exc}; try a smaller learning rate "
-            "(e.g. 10x smaller)") from exc
+    solver.train()  # divergence (NaN / inf loss or activations): the Solver's FloatingPointError
     seconds = time.perf_counter() - start
     splits = {"train": MAX_TRAIN_EVAL, "val": None, "test": None}
     accuracies = {s: solver.check_accuracy(data[f"X_{s}"], data[f"y_{s}"], num_samples=n,
@@ -181,7 +179,8 @@ def train_model(config: TrainConfig, data: dict[str, Any] | None = None, verbose
     counts = {s: min(int(data[f"y_{s}"].shape[0]), n or math.inf) for s, n in splits.items()}
     return TrainResult(config=config, model=model, solver=solver, accuracies=accuracies,
                        num_samples=counts, class_names=list(data["class_names"]),
-                       mean=np.asarray(data["mean"]), seconds=seconds)
+                       mean=np.asarray(data["mean"]), seconds=seconds,
+                       image_shape=data.get("image_shape"))
 
 
 def _summary(result: TrainResult) -> dict[str, Any]:
@@ -193,11 +192,16 @@ def _summary(result: TrainResult) -> dict[str, Any]:
 
 
 def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """Write ``curves.png``, ``model.npz`` (checkpoint with JSON metadata) and ``summary.json``
-    into ``out_dir`` (created if needed; every file written atomically). Returns the paths."""
+    """Write ``curves.png``, ``model.npz`` and ``summary.json`` into ``out_dir`` (created if
+    needed; every file written atomically). Returns the paths.
+
+    ``model.npz`` is written by :func:`cs_nn.delivery.save_model` with the class names, the
+    image shape and the training mean (inputs are ``pixels / 255 - mean``, as the loaders
+    scale to [0, 1]); its metadata holds the summary and the Solver's training state."""
     from matplotlib.figure import Figure  # not pyplot: no global figure to leak
 
-    from cs_nn.checkpoint import save_checkpoint, training_metadata
+    from cs_nn.checkpoint import training_metadata
+    from cs_nn.delivery import save_model
     from cs_nn.io import atomic_write_text
     from cs_nn.plotting import plot_training_curves, save_figure
 
@@ -207,31 +211,13 @@ def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, 
     window = max(1, min(25, len(result.solver.loss_history)))
     fig = plot_training_curves(result.solver, smooth_window=window, fig=Figure(figsize=(11, 4)))
     paths = {"curves": save_figure(fig, out / "curves.png")}
-    metadata = {**summary, "model_class": type(result.model).__name__,
-                "model_config": result.model.config,
-                "preprocessing": {"flatten": result.config.model == "mlp",
-                                  "mean_shape": list(result.mean.shape),
-                                  "mean": result.mean.astype(np.float64).ravel().tolist()},
-                "training": training_metadata(result.solver)}
-    paths["model"] = save_checkpoint(out / "model.npz", dict(result.model.params), metadata)
+    shape = result.image_shape
+    paths["model"] = save_model(
+        out / "model.npz", result.model, class_names=result.class_names,
+        image_shape=shape if shape is not None and len(shape) == 3 else None,
+        mean=result.mean, scale=1.0 / 255.0,  # the loaders scale pixels to [0, 1]
+        metadata={**summary, "training": training_metadata(result.solver)})
     paths["summary"] = atomic_write_text(out / "summary.json",
                                          json.dumps(summary, indent=2) + "\n")
     return paths
 
-
-def load_model(path: str | os.PathLike[str]) -> tuple[Any, dict[str, Any]]:
-    """Rebuild a model saved by :func:`save_run`. Returns (model, metadata); the metadata's
-    ``preprocessing`` says how to prepare inputs (subtract ``mean``, flatten for the mlp)."""
-    from cs_nn.checkpoint import load_checkpoint
-    from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
-
-    params, metadata = load_checkpoint(path)
-    classes = {"FullyConnectedNet": FullyConnectedNet, "ThreeLayerConvNet": ThreeLayerConvNet}
-    cls = classes.get(metadata.get("model_class"))
-    if cls is None:
-        raise ValueError(f"{path}: unknown model_class {metadata.get('model_class')!r}; "
-                         f"expected one of {sorted(classes)}")
-    model = cls(**metadata["model_config"])
-    for name, value in params.items():
-        model.params[name] = value
-    return model, metadata

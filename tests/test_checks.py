@@ -111,3 +111,11 @@ def test_result_dtype() -> None:
     assert result_dtype(f32, f32) == np.float32
     assert result_dtype(f32, f64) == np.float64
     assert result_dtype(f64) == np.float64
+
+
+def test_non_finite_values_raise_a_dedicated_value_error_subclass():
+    from cs_nn._checks import NonFiniteError
+
+    with pytest.raises(NonFiniteError, match="a contains 2 NaN or infinite") as info:
+        as_float_array("a", np.array([1.0, np.nan, -np.inf]))
+    assert isinstance(info.value, ValueError)  # callers catching ValueError still do

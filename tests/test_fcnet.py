@@ -328,3 +328,43 @@ def test_overfits_a_tiny_dataset(hidden_dims):
     sgd_train(model, X, y, lr=0.1, num_iters=300)
     assert model.loss(X, y)[0] < 0.1 * start
     assert np.mean(model.predict(X) == y) == 1.0
+
+
+@pytest.mark.parametrize("hidden_dims", [[], [6], [6, 5]])
+def test_skipped_work_first_layer_dx_second_nan_scan_and_zero_reg(hidden_dims, monkeypatch):
+    import cs_nn.models.fcnet as fcnet
+
+    calls = {"forward": [], "backward": [], "l2": 0}
+    real_fwd, real_bwd = fcnet.linear_forward, fcnet.linear_backward
+
+    def fwd(x, w, b, **kw):
+        calls["forward"].append(kw.get("check_x_finite", True))
+        return real_fwd(x, w, b, **kw)
+
+    def bwd(dout, cache, **kw):
+        dx, dw, db = real_bwd(dout, cache, **kw)
+        calls["backward"].append(dx is not None)
+        return dx, dw, db
+
+    def l2(w, reg):
+        calls["l2"] += 1
+        return 0.0, np.zeros_like(w)
+
+    monkeypatch.setattr(fcnet, "linear_forward", fwd)
+    monkeypatch.setattr(fcnet, "linear_backward", bwd)
+    monkeypatch.setattr(fcnet, "l2_regularization", l2)
+    model = FullyConnectedNet(hidden_dims, input_dim=8, num_classes=3, seed=0)
+    X = np.random.default_rng(0).standard_normal((4, 8))
+    y = np.array([0, 1, 2, 0])
+    model.loss(X, y)
+    L = len(hidden_dims) + 1
+    assert calls["forward"] == [False] + [True] * (L - 1)  # X was scanned by the model
+    assert calls["backward"] == [True] * (L - 1) + [False]  # backward runs last layer first
+    assert calls["l2"] == 0  # reg = 0: no penalty computed
+    model.reg = 0.5
+    model.loss(X, y)
+    assert calls["l2"] == L
+    bad = X.copy()
+    bad[2, 3] = np.inf  # the one remaining scan still names the model's input
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite"):
+        model.loss(bad, y)

@@ -337,3 +337,33 @@ def test_callable_update_rule_without_learning_rate():
     assert s.lr is None and calls == [{}, {}]  # the Solver adds no learning rate of its own
     with pytest.raises(ValueError, match="lr_decay needs a learning rate"):
         Solver(SoftmaxRegression(4, 3), make_data(), update_rule=half_step, lr_decay=0.9)
+
+
+def test_nan_activations_inside_a_diverging_model_become_floating_point_error():
+    from cs_nn.models import FullyConnectedNet
+
+    model = FullyConnectedNet([20, 20], input_dim=4, num_classes=3, weight_scale="he",
+                              dtype=np.float32, seed=0)
+    solver = Solver(model, make_data(n_train=40), update_rule="sgd",
+                    optim_config={"learning_rate": 1e4}, num_epochs=5, batch_size=10, seed=0)
+    with np.errstate(over="ignore", invalid="ignore"), pytest.raises(FloatingPointError) as info:
+        solver.train()
+    msg, cause = str(info.value), info.value.__cause__
+    # the layers' own input check fired first (a hidden activation x, not the loss)
+    assert isinstance(cause, ValueError) and "x contains" in str(cause)
+    assert f"at iteration {solver.iteration + 1} (epoch {solver.epoch + 1})" in msg
+    assert "learning rate 10000.0" in msg and "diverged" in msg and "smaller" in msg
+    assert np.isfinite(solver.loss_history).all()  # the loss itself never became NaN
+
+
+def test_nan_in_the_training_data_is_not_reported_as_divergence():
+    from cs_nn.models import FullyConnectedNet
+
+    data = make_data(n_train=40)
+    data["X_train"] = data["X_train"].copy()
+    data["X_train"][17, 2] = np.nan  # not among the first two rows the constructor probes
+    model = FullyConnectedNet([5], input_dim=4, num_classes=3, seed=0)
+    solver = Solver(model, data, optim_config={"learning_rate": 1e-3}, batch_size=40, seed=0)
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite") as info:
+        solver.step()
+    assert not isinstance(info.value, FloatingPointError) and info.value.__cause__ is None

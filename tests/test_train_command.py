@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from cs_nn.cli import main
-from cs_nn.training import TrainConfig, load_data, load_model, train_model
+from cs_nn.delivery import load_bundle, load_model, predict_folder
+from cs_nn.training import TrainConfig, load_data, train_model
 
 pytest.importorskip("sklearn")  # the digits ship with scikit-learn
 
@@ -37,16 +38,51 @@ def test_trains_digits_mlp_and_writes_files(tmp_path, capsys):
 def test_saved_model_reproduces_the_test_accuracy(tmp_path, capsys):
     out = tmp_path / "run"
     assert run_cli("--epochs", "2", "--quiet", "--out", str(out), "--hidden-dims", "32") == 0
-    model, meta = load_model(out / "model.npz")
-    assert model.hidden_dims == [32] and meta["preprocessing"]["flatten"] is True
-    # Independent check: the raw digits test split, preprocessed by hand from the metadata.
+    bundle = load_bundle(out / "model.npz")
+    model, meta = bundle.model, bundle.metadata
+    assert model.hidden_dims == [32] and bundle.image_shape == (1, 8, 8)
+    assert bundle.class_names == [str(d) for d in range(10)] and bundle.mean.shape == (64,)
+    assert meta["training"]["epoch"] == 2 and meta["config"]["hidden_dims"] == [32]
+    # Independent check: the raw digits test split, preprocessed by hand with the saved mean.
     from cs_nn.data import load_digits
 
     raw = load_digits()
-    mean = np.asarray(meta["preprocessing"]["mean"], dtype=np.float32)
-    X = raw["X_test"].reshape(raw["X_test"].shape[0], -1) - mean  # (N, 64)
+    X = raw["X_test"].reshape(raw["X_test"].shape[0], -1) - bundle.mean  # (N, 64)
     acc = float(np.mean(np.argmax(model.loss(X), axis=1) == raw["y_test"]))
     assert acc == pytest.approx(meta["accuracies"]["test"])
+
+
+def test_predict_folder_on_a_trained_run_matches_the_in_memory_model(tmp_path, capsys):
+    Image = pytest.importorskip("PIL.Image")
+    from cs_nn.data import load_digits
+
+    config = TrainConfig(hidden_dims=[24], num_epochs=1, seed=2)
+    data = load_data(config)
+    result = train_model(config, data)
+    assert main(["train", "--epochs", "1", "--hidden-dims", "24", "--seed", "2", "--quiet",
+                 "--out", str(tmp_path / "run")]) == 0
+    model_file = tmp_path / "run" / "model.npz"
+    for name, w in result.model.params.items():  # the CLI trained the very same model
+        np.testing.assert_array_equal(load_model(model_file).params[name], w)
+    # A few digits test images as 8-bit PNGs (0..1 -> 0..255), in sorted file-name order.
+    X_test = load_digits()["X_test"][:12]  # (12, 1, 8, 8) in [0, 1]
+    pixels = np.rint(X_test * 255).astype(np.uint8)
+    folder = tmp_path / "pngs"
+    folder.mkdir()
+    for i, img in enumerate(pixels):
+        Image.fromarray(img[0], mode="L").save(folder / f"img_{i:02d}.png")
+    preds = predict_folder(folder, model_file)
+    # Oracle: the in-memory model on the same pixels, preprocessed by hand like the loader.
+    X = pixels.reshape(12, -1) / 255.0 - result.mean.astype(np.float64)  # (12, 64)
+    expected = result.model.predict(X)
+    np.testing.assert_array_equal(preds, expected)
+    # and the 8-bit rounding changes (almost) nothing against the original float images
+    original = result.model.predict(data["X_test"][:12])
+    assert np.mean(original == expected) >= 0.9
+    assert main(["predict", str(folder), "--model", str(model_file),
+                 "--out", str(tmp_path / "p.csv")]) == 0
+    saved = np.loadtxt(tmp_path / "p.csv", dtype=np.int64)
+    np.testing.assert_array_equal(saved, expected)
 
 
 def test_convnet_on_a_small_subset(tmp_path, capsys):
@@ -56,7 +92,7 @@ def test_convnet_on_a_small_subset(tmp_path, capsys):
                    "--out", str(out)) == 0
     meta = json.loads((out / "summary.json").read_text())
     assert meta["num_samples"]["train"] == 270  # 10% of 300 went to validation
-    model, _ = load_model(out / "model.npz")
+    model = load_model(out / "model.npz")
     assert model.params["W1"].shape == (4, 1, 3, 3)
 
 

@@ -9,19 +9,23 @@ from cs_nn._checks import as_float_array, check_same_shape
 LinearCache = tuple[np.ndarray, np.ndarray]
 
 
-def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, LinearCache]:
+def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, *, check_x_finite: bool = True
+                   ) -> tuple[np.ndarray, LinearCache]:
     """Affine map of a batch whose samples may have any shape.
 
     Args:
         x: (N, d1, ..., dk) inputs; each sample is flattened to D = d1 * ... * dk values.
         w: (D, M) weights.
         b: (M,) biases.
+        check_x_finite: False skips the NaN / infinity scan of x (only that: dtypes, shapes,
+            w and b are still checked), for a caller that has just validated the same x, e.g.
+            a model checking its input batch before its first layer.
 
     Returns:
         out: (N, M) outputs, ``x.reshape(N, D) @ w + b``.
         cache: (x, w) for :func:`linear_backward`.
     """
-    x = as_float_array("x", x, min_ndim=1)
+    x = as_float_array("x", x, min_ndim=1, finite=check_x_finite)
     w = as_float_array("w", w, ndim=2)
     b = as_float_array("b", b, ndim=1)
     n = x.shape[0]
@@ -37,16 +41,18 @@ def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndar
     return out, (x, w)
 
 
-def linear_backward(dout: np.ndarray, cache: LinearCache
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def linear_backward(dout: np.ndarray, cache: LinearCache, *, need_dx: bool = True
+                    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
     """Gradients of a linear layer.
 
     Args:
         dout: (N, M) upstream gradient of the loss with respect to ``out``.
         cache: (x, w) from :func:`linear_forward`.
+        need_dx: set False for a network's first layer (its input is data, whose gradient
+            nobody uses); dx is then not computed (one matmul less) and returned as None.
 
     Returns:
-        dx: gradient with x's shape (N, d1, ..., dk).
+        dx: gradient with x's shape (N, d1, ..., dk), or None when ``need_dx`` is False.
         dw: (D, M) gradient with respect to w.
         db: (M,) gradient with respect to b.
     """
@@ -55,7 +61,7 @@ def linear_backward(dout: np.ndarray, cache: LinearCache
     check_same_shape("dout", dout, "out (N, M)", np.empty((x.shape[0], w.shape[1])))
     # BEGIN SOLUTION
     x2 = x.reshape(x.shape[0], -1)  # (N, D)
-    dx = (dout @ w.T).reshape(x.shape)
+    dx = (dout @ w.T).reshape(x.shape) if need_dx else None
     dw = x2.T @ dout  # (D, M)
     db = dout.sum(axis=0)
     # END SOLUTION

@@ -125,13 +125,16 @@ class FullyConnectedNet:
         h = X
         caches = []  # one (linear, relu, dropout) triple per hidden layer
         for i in range(1, L):
-            h, lin_cache = linear_forward(h, p[f"W{i}"], p[f"b{i}"])  # (N, H_i)
+            # X was checked for NaN / inf above: the first layer need not scan it again
+            h, lin_cache = linear_forward(h, p[f"W{i}"], p[f"b{i}"],
+                                          check_x_finite=i > 1)  # (N, H_i)
             h, relu_cache = relu_forward(h)
             drop_cache = None
             if self.use_dropout:
                 h, drop_cache = dropout_forward(h, dropout_param)
             caches.append((lin_cache, relu_cache, drop_cache))
-        scores, out_cache = linear_forward(h, p[f"W{L}"], p[f"b{L}"])  # (N, C)
+        scores, out_cache = linear_forward(h, p[f"W{L}"], p[f"b{L}"],
+                                           check_x_finite=L > 1)  # (N, C)
         # END SOLUTION
         if not train:
             return scores
@@ -139,17 +142,20 @@ class FullyConnectedNet:
         grads: dict[str, np.ndarray] = {}
         # BEGIN SOLUTION
         loss, dscores = softmax_loss(scores, y)
-        dh, grads[f"W{L}"], grads[f"b{L}"] = linear_backward(dscores, out_cache)
+        # the first layer's input is the data: its gradient dx is never needed
+        dh, grads[f"W{L}"], grads[f"b{L}"] = linear_backward(dscores, out_cache,
+                                                             need_dx=L > 1)
         for i in range(L - 1, 0, -1):
             lin_cache, relu_cache, drop_cache = caches[i - 1]
             if drop_cache is not None:
                 dh = dropout_backward(dh, drop_cache)
             dh = relu_backward(dh, relu_cache)
-            dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, lin_cache)
-        for i in range(1, L + 1):
-            reg_loss, dw = l2_regularization(p[f"W{i}"], self.reg)
-            loss += reg_loss
-            grads[f"W{i}"] = grads[f"W{i}"] + dw
+            dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, lin_cache, need_dx=i > 1)
+        if self.reg != 0:  # with reg = 0 the penalty and its gradient are exactly zero
+            for i in range(1, L + 1):
+                reg_loss, dw = l2_regularization(p[f"W{i}"], self.reg)
+                loss += reg_loss
+                grads[f"W{i}"] = grads[f"W{i}"] + dw
         # END SOLUTION
         return loss, grads
 
