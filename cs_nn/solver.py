@@ -31,15 +31,20 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn import optim
 from cs_nn._checks import NonFiniteError, as_label_array
 from cs_nn.checkpoint import save_checkpoint, training_metadata
-from cs_nn.solver_options import SolverOptions, int_option, parse_options, validate_options
+from cs_nn.solver_options import (
+    SolverOptions,
+    check_model,
+    int_option,
+    parse_options,
+    resolve_update_rule,
+    validate_options,
+)
 
 __all__ = ["Solver", "SolverOptions"]
 
 _DATA_KEYS = ("X_train", "y_train", "X_val", "y_val")
-_MOMENTUM_KEYS = {"sgd_momentum": "momentum", "adam": "beta1"}
 
 
 class Solver:
@@ -86,48 +91,14 @@ class Solver:
 
     # ---------------------------------------------------------------- validation (plumbing)
     def _check_model(self) -> None:
-        params = getattr(self.model, "params", None)
-        if not isinstance(params, dict) or not params or not callable(
-                getattr(self.model, "loss", None)):
-            raise TypeError("model must have a non-empty dict .params and a method "
-                            ".loss(X, y=None)")
-        for name, w in params.items():
-            if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
-                raise TypeError(f"model.params[{name!r}] must be a float array, got "
-                                f"{getattr(w, 'dtype', type(w).__name__)}")
-        self.dtype = np.result_type(*params.values())
+        self.dtype = check_model(self.model)
 
     def _check_options(self) -> None:
-        o = self.options
-        validate_options(o)
-        cfg = o.optim_config or {}
-        if isinstance(o.update_rule, str):
-            self.update_rule = optim.get_update_rule(o.update_rule)
-            self.rule_name = o.update_rule
-            unknown = sorted(set(cfg) - set(optim.config_keys(o.update_rule)))
-            if unknown:
-                raise ValueError(f"optim_config has unknown key(s) {unknown} for "
-                                 f"{o.update_rule!r}; valid keys are "
-                                 f"{optim.config_keys(o.update_rule)}")
-            default_lr = optim.default_config(o.update_rule)["learning_rate"]
-        elif callable(o.update_rule):
-            self.update_rule = o.update_rule
-            self.rule_name = getattr(o.update_rule, "__name__", repr(o.update_rule))
-            default_lr = None
-        else:
-            raise TypeError(f"update_rule must be a name in {sorted(optim.UPDATE_RULES)} or a "
-                            f"callable, got {o.update_rule!r}")
-        self.initial_lr: float | None = cfg.get("learning_rate", default_lr)
-        if self.initial_lr is None and o.lr_decay != 1.0 and o.lr_schedule is None:
-            raise ValueError("lr_decay needs a learning rate: set optim_config['learning_rate']")
-        self.lr = self.initial_lr
-        self.momentum_key = _MOMENTUM_KEYS.get(self.rule_name, "momentum")
-        defaults = optim.default_config(self.rule_name) if default_lr is not None else {}
-        self.momentum: float | None = cfg.get(self.momentum_key, defaults.get(self.momentum_key))
-        if (o.momentum_schedule is not None and isinstance(o.update_rule, str)
-                and o.update_rule not in _MOMENTUM_KEYS):
-            raise ValueError(f"momentum_schedule needs a rule with momentum "
-                             f"({sorted(_MOMENTUM_KEYS)}), got {o.update_rule!r}")
+        validate_options(self.options)
+        rule = resolve_update_rule(self.options)
+        self.update_rule, self.rule_name = rule.update_rule, rule.name
+        self.initial_lr = self.lr = rule.initial_lr
+        self.momentum_key, self.momentum = rule.momentum_key, rule.momentum
 
     def _as_x(self, name: str, X: object) -> np.ndarray:
         """``X`` in the model's dtype (cast when needed; the caller's array is never changed)."""

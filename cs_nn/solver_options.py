@@ -80,3 +80,59 @@ def validate_options(o: SolverOptions) -> None:
         raise TypeError("callbacks must be a list of callables cb(solver, event)")
     if o.optim_config is not None and not isinstance(o.optim_config, dict):
         raise TypeError(f"optim_config must be a dict, got {type(o.optim_config).__name__}")
+
+
+_MOMENTUM_KEYS = {"sgd_momentum": "momentum", "adam": "beta1"}
+
+
+@dataclasses.dataclass(frozen=True)
+class UpdateRuleSettings:
+    """The update rule an options object names, with its starting lr and momentum."""
+
+    update_rule: optim.UpdateRule
+    name: str
+    initial_lr: float | None
+    momentum_key: str  # the config key a momentum schedule sets ("momentum"; adam: "beta1")
+    momentum: float | None
+
+
+def resolve_update_rule(o: SolverOptions) -> UpdateRuleSettings:
+    """Look up ``o.update_rule`` and check ``o.optim_config`` against it."""
+    cfg = o.optim_config or {}
+    if isinstance(o.update_rule, str):
+        update_rule = optim.get_update_rule(o.update_rule)
+        name = o.update_rule
+        unknown = sorted(set(cfg) - set(optim.config_keys(name)))
+        if unknown:
+            raise ValueError(f"optim_config has unknown key(s) {unknown} for {name!r}; "
+                             f"valid keys are {optim.config_keys(name)}")
+        defaults = optim.default_config(name)
+    elif callable(o.update_rule):
+        update_rule = o.update_rule
+        name = getattr(o.update_rule, "__name__", repr(o.update_rule))
+        defaults = {}
+    else:
+        raise TypeError(f"update_rule must be a name in {sorted(optim.UPDATE_RULES)} or a "
+                        f"callable, got {o.update_rule!r}")
+    initial_lr = cfg.get("learning_rate", defaults.get("learning_rate"))
+    if initial_lr is None and o.lr_decay != 1.0 and o.lr_schedule is None:
+        raise ValueError("lr_decay needs a learning rate: set optim_config['learning_rate']")
+    momentum_key = _MOMENTUM_KEYS.get(name, "momentum")
+    if (o.momentum_schedule is not None and isinstance(o.update_rule, str)
+            and o.update_rule not in _MOMENTUM_KEYS):
+        raise ValueError(f"momentum_schedule needs a rule with momentum "
+                         f"({sorted(_MOMENTUM_KEYS)}), got {o.update_rule!r}")
+    return UpdateRuleSettings(update_rule, name, initial_lr, momentum_key,
+                              cfg.get(momentum_key, defaults.get(momentum_key)))
+
+
+def check_model(model: Any) -> np.dtype:
+    """Check the Solver interface (dict ``.params`` of float arrays, ``.loss``); its dtype."""
+    params = getattr(model, "params", None)
+    if not isinstance(params, dict) or not params or not callable(getattr(model, "loss", None)):
+        raise TypeError("model must have a non-empty dict .params and a method .loss(X, y=None)")
+    for name, w in params.items():
+        if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
+            raise TypeError(f"model.params[{name!r}] must be a float array, got "
+                            f"{getattr(w, 'dtype', type(w).__name__)}")
+    return np.result_type(*params.values())
