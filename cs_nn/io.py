@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import stat
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -48,8 +50,9 @@ def _new_file_mode(path: Path) -> int:
     return 0o666 & ~_current_umask()
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically (temp file in the same folder + os.replace).
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | BinaryIO) -> Path:
+    """Write ``data`` (bytes, or a readable binary stream copied in chunks) to ``path``
+    atomically (temp file in the same folder + os.replace).
 
     The file gets the permissions a plain ``open()`` would give it (``0o666 & ~umask`` for a
     new file, the old mode when replacing one), not the private 0o600 of a temp file.
@@ -64,7 +67,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
         else:  # pragma: no cover - Windows has no fchmod
             os.chmod(tmp, mode)
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            if isinstance(data, (bytes, bytearray, memoryview)):
+                f.write(data)
+            else:
+                shutil.copyfileobj(data, f, 1 << 20)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import http.client
-import io
 import os
 import tempfile
 import urllib.error
@@ -205,21 +204,3 @@ def open_maybe_gzip(path: str | os.PathLike) -> BinaryIO:
     if magic == b"\x1f\x8b":
         return gzip.open(path, "rb")
     return open(path, "rb")
-
-
-def atomic_write_bytes(dest: str | os.PathLike, source: BinaryIO | bytes) -> Path:
-    """Write bytes (or a readable binary stream) to ``dest`` via a temp file + ``os.replace``."""
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    stream = io.BytesIO(source) if isinstance(source, bytes) else source
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for chunk in iter(lambda: stream.read(_CHUNK), b""):
-                out.write(chunk)
-        os.replace(tmp_name, dest)
-    except BaseException:
-        if os.path.exists(tmp_name):
-            os.remove(tmp_name)
-        raise
-    return dest

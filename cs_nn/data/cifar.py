@@ -20,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
+from cs_nn.io import atomic_write_bytes
+
 from ._files import (
     DataFormatError,
-    atomic_write_bytes,
     download,
     not_found_error,
     open_maybe_gzip,
