@@ -2,14 +2,16 @@
 
 Usage::
 
-    python benchmarks/bench_conv.py [--threads 1|2] [--quick] [--json PATH]
+    python benchmarks/bench_conv.py [--threads 1|2] [--quick] [--json PATH] [--unpaired]
 
 Times forward + backward in float32 (median of repeated runs after a warm-up) for:
 conv (a) N=50 C=3 32x32 F=32 7x7 pad 3; conv (b) N=100 C=16 16x16 F=32 3x3 pad 1;
 max-pool 2x2/2 on (50, 32, 32, 32); one ThreeLayerConvNet training step (loss + grads) on a
 batch of 50. numpy's BLAS and PyTorch use the same number of threads. Ratios are numpy time /
 PyTorch time in the same run (lower is better); numpy and PyTorch runs alternate so both
-see the same load, but absolute times still drift with machine load.
+see the same load, but absolute times still drift with machine load. With 2 threads,
+PyTorch's OpenMP workers keep spinning for a moment after each call and slow down the numpy
+run that follows; ``--unpaired`` times all numpy runs, then all PyTorch runs, instead.
 """
 
 from __future__ import annotations
@@ -53,14 +55,19 @@ def median_time(fn, reps: int, warmup: int = 2) -> float:
     return float(np.median(times))
 
 
-def paired_times(fn_np, fn_torch, reps: int, warmup: int = 2) -> tuple[float, float | None]:
+def paired_times(fn_np, fn_torch, reps: int, warmup: int = 2,
+                 unpaired: bool = False) -> tuple[float, float | None]:
     """Median times of two functions run ALTERNATELY, so both see the same machine load.
 
     The machine is shared: timing one function's runs and then the other's lets a burst of
-    load land on only one of them. Returns (numpy seconds, torch seconds or None).
+    load land on only one of them. ``unpaired=True`` does exactly that instead (so neither
+    library's idle-spinning threads overlap the other's runs). Returns (numpy seconds, torch
+    seconds or None).
     """
     if fn_torch is None:
         return median_time(fn_np, reps, warmup), None
+    if unpaired:
+        return median_time(fn_np, reps, warmup), median_time(fn_torch, reps, warmup)
     for _ in range(warmup):
         fn_np()
         fn_torch()
@@ -159,7 +166,10 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=1, choices=[1, 2])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--json", type=Path, default=None, help="write results to this file")
+    parser.add_argument("--unpaired", action="store_true",
+                        help="time all numpy runs, then all PyTorch runs (not alternating)")
     args = parser.parse_args(argv)
+    unpaired = args.unpaired
     reps = 5 if args.quick else 20
 
     from threadpoolctl import threadpool_info, threadpool_limits
@@ -179,24 +189,27 @@ def main(argv: list[str] | None = None) -> dict:
         for key, label, (n, c, hw, f, k, pad), naive_n in specs:
             x, w, b, param = conv_case(rng, n, c, hw, f, k, pad)
             t_np, t_t = paired_times(numpy_conv(x, w, b, param),
-                                     torch_conv(torch, x, w, b, param) if torch else None, reps)
+                                     torch_conv(torch, x, w, b, param) if torch else None, reps,
+                                     unpaired=unpaired)
             t_naive = median_time(naive_conv(x[:naive_n], w, b, param), 1, warmup=0) * n / naive_n
             rows.append((key, label, t_np, t_t, t_naive, f"naive on N={naive_n}, x{n // naive_n}"))
             if key == "conv_a":  # the first layer of a net needs no dx
                 t_np, t_t = paired_times(
                     numpy_conv(x, w, b, param, need_dx=False),
-                    torch_conv(torch, x, w, b, param, need_dx=False) if torch else None, reps)
+                    torch_conv(torch, x, w, b, param, need_dx=False) if torch else None, reps,
+                    unpaired=unpaired)
                 rows.append(("conv_a_no_dx", label + ", no dx", t_np, t_t, None, ""))
         x = rng.standard_normal((50, 32, 32, 32)).astype(np.float32)
         run_np, run_naive, run_t = pool_runs(torch, x, naive_n=2)
-        t_np, t_t = paired_times(run_np, run_t, reps)
+        t_np, t_t = paired_times(run_np, run_t, reps, unpaired=unpaired)
         rows.append(("maxpool", "max-pool 2x2/2 on (50, 32, 32, 32)", t_np, t_t,
                      median_time(run_naive, 1, warmup=0) * 25, "naive on N=2, x25"))
         run_np, run_t = step_runs(torch, rng)
-        t_np, t_t = paired_times(run_np, run_t, max(3, reps // 2))
+        t_np, t_t = paired_times(run_np, run_t, max(3, reps // 2), unpaired=unpaired)
         rows.append(("convnet_step", "ThreeLayerConvNet step, batch 50", t_np, t_t, None, ""))
 
-    print(f"threads={args.threads}  numpy {np.__version__} BLAS {blas}  "
+    mode = "unpaired" if unpaired else "alternating"
+    print(f"threads={args.threads}  {mode}  numpy {np.__version__} BLAS {blas}  "
           f"torch {torch.__version__ if torch else 'not installed'}  reps={reps}  float32")
     print(f"{'case':<44}{'numpy ms':>10}{'torch ms':>10}{'ratio':>8}{'target':>8}"
           f"{'naive ms (scaled)':>20}")
@@ -213,7 +226,8 @@ def main(argv: list[str] | None = None) -> dict:
         results.append({"case": key, "label": label, "numpy_s": t_np, "torch_s": t_t,
                         "ratio": ratio, "target": target, "naive_scaled_s": t_naive,
                         "naive_note": note})
-    report = {"threads": args.threads, "quick": args.quick, "numpy": np.__version__,
+    report = {"threads": args.threads, "quick": args.quick, "unpaired": unpaired,
+              "numpy": np.__version__,
               "torch": torch.__version__ if torch else None, "blas": blas,
               "machine": platform.machine(), "cpus": os.cpu_count(), "results": results}
     if args.json is not None:
