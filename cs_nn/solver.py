@@ -63,10 +63,13 @@ class Solver:
     def __init__(self, model: Any, data: dict[str, np.ndarray], **options: Any) -> None:
         self.options = opts = parse_options(options)
         self.model = model
-        self._check_model()
-        self._check_options()
+        self.dtype = check_model(model)
+        validate_options(opts)
+        rule = resolve_update_rule(opts)
+        self.update_rule, self.rule_name = rule.update_rule, rule.name
+        self.initial_lr = self.lr = rule.initial_lr
+        self.momentum_key, self.momentum = rule.momentum_key, rule.momentum
         self._load_data(data)
-
         configs = opts.optim_config or {}
         self.optim_configs = {name: copy.deepcopy(configs) for name in model.params}
         self.rng = np.random.default_rng(opts.seed)  # minibatch permutations
@@ -90,16 +93,6 @@ class Solver:
         self._start_epoch()
 
     # ---------------------------------------------------------------- validation (plumbing)
-    def _check_model(self) -> None:
-        self.dtype = check_model(self.model)
-
-    def _check_options(self) -> None:
-        validate_options(self.options)
-        rule = resolve_update_rule(self.options)
-        self.update_rule, self.rule_name = rule.update_rule, rule.name
-        self.initial_lr = self.lr = rule.initial_lr
-        self.momentum_key, self.momentum = rule.momentum_key, rule.momentum
-
     def _as_x(self, name: str, X: object) -> np.ndarray:
         """``X`` in the model's dtype (cast when needed; the caller's array is never changed)."""
         arr = np.asarray(X)
