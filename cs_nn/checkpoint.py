@@ -168,12 +168,7 @@ def _read_header(path: Path, raw: np.ndarray | None) -> dict[str, Any]:
                          "is corrupted or was modified") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path} is not a cs_nn checkpoint (format tag missing or wrong)")
-    version = header.get("version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"{path}: invalid checkpoint version {version!r}")
-    if version > CHECKPOINT_VERSION:
-        raise ValueError(f"{path} uses checkpoint format version {version}, but this cs_nn "
-                         f"reads versions up to {CHECKPOINT_VERSION}: upgrade cs_nn to load it")
+    check_version(path, header.get("version"), CHECKPOINT_VERSION, "checkpoint")
     if not isinstance(header.get("params"), list) or not isinstance(header.get("metadata"), dict):
         raise ValueError(f"{path}: the checkpoint header lacks 'params' or 'metadata'")
     return header
@@ -194,3 +189,12 @@ def training_metadata(solver: Any) -> dict[str, Any]:
             "val_acc_history": solver.val_acc_history,
             "val_loss_history": solver.val_loss_history, "best_val_acc": solver.best_val_acc,
             "best_epoch": solver.best_epoch}
+
+
+def check_version(path: str | os.PathLike[str], version: object, supported: int, what: str) -> None:
+    """Refuse a missing or malformed format version, or one newer than ``supported``."""
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ValueError(f"{path}: invalid {what} format version {version!r}")
+    if version > supported:
+        raise ValueError(f"{path} was written with {what} format version {version}, but this "
+                         f"cs_nn reads versions up to {supported}: upgrade cs_nn to load it")

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn._model_size import check_model_size
-from cs_nn.checkpoint import load_checkpoint, save_checkpoint
+from cs_nn.checkpoint import check_version, load_checkpoint, save_checkpoint
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.nn.classifier import Classifier
 
@@ -170,12 +170,7 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     if header.get("model_format") != MODEL_FORMAT:
         raise ValueError(f"{path} is a cs_nn checkpoint but not a saved model (no "
                          f"{MODEL_FORMAT!r} tag); write models with save_model")
-    version = header.get("model_version")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ValueError(f"{path}: invalid model format version {version!r}")
-    if version > MODEL_VERSION:
-        raise ValueError(f"{path} was written with model format version {version}, but this "
-                         f"cs_nn reads versions up to {MODEL_VERSION}: upgrade cs_nn to load it")
+    check_version(path, header.get("model_version"), MODEL_VERSION, "model")
     name, config = header.get("model_class"), header.get("config")
     if name not in _BUILDERS:
         raise ValueError(f"{path} holds a model of unknown class {name!r}; this cs_nn can load "
