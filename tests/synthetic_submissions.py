@@ -94,13 +94,22 @@ def _bugs() -> dict[str, tuple[str, Callable[[Files], Files]]]:
     }
 
 
+BUG_NAMES = ("transposed_dw", "wrong_sign", "forgot_divide_by_n", "scaled_by_2",
+             "dropout_not_rescaled", "dropout_test_not_identity", "missing_file", "nan", "text",
+             "wrong_count")
+
+
 def bug_names() -> list[str]:
-    return list(_bugs())
+    """The bug names, without computing anything (safe at collection time, also in the
+    student release where the reference solution is stubbed)."""
+    return list(BUG_NAMES)
 
 
 def buggy_files(bug: str) -> tuple[str, Files]:
     """(the broken file, the files of a submission with ``bug``)."""
-    broken, apply = _bugs()[bug]
+    bugs = _bugs()
+    assert set(bugs) == set(BUG_NAMES), "keep BUG_NAMES in step with _bugs()"
+    broken, apply = bugs[bug]
     return broken, apply(reference_files())
 
 

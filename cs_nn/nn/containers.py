@@ -49,10 +49,14 @@ class Sequential(Module):
         for m in self.layers:
             x = m.forward(x)
         # END SOLUTION
+        self._ran_forward = True
         return x
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         """dout: gradient w.r.t. the output. Returns dx w.r.t. the input; fills every grads."""
+        if not getattr(self, "_ran_forward", False):
+            raise RuntimeError("Sequential.backward was called before forward: run forward "
+                               "on a batch first, then backward with the gradient of its output")
         # BEGIN SOLUTION
         for m in reversed(self.layers):
             dout = m.backward(dout)

@@ -88,6 +88,8 @@ def run_trial(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.n
             model = build_model({**config, "seed": seed})
             solver = Solver(model, data, **solver_kwargs(config, solver_options, seed))
             solver.train()
+    except NotImplementedError:
+        raise  # missing code is not a failed trial: say so at once
     except Exception as exc:  # a failed trial (e.g. a diverging loss) never stops the search
         row["status"], row["error"] = "failed", f"{type(exc).__name__}: {exc}"
     if solver is not None and solver.best_epoch is not None:
