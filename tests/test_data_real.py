@@ -49,11 +49,34 @@ def test_fashion_mnist_test_set():
     assert np.bincount(data["y_test"]).tolist() == [1000] * 10
 
 
+def _cifar_train_batches_on_disk() -> list[str]:
+    folder = Path(DATA) / "cifar-10" / "cifar-10-batches-py"
+    return sorted({p.name.removesuffix(".gz") for p in folder.glob("data_batch_[1-5]*")})
+
+
 def test_cifar10_subset():
     data = load_cifar10(num_train=10)
     assert data["y_train"].tolist() == [6, 9, 9, 4, 1, 1, 2, 7, 8, 3]
     assert data["y_test"][:10].tolist() == [3, 8, 8, 0, 6, 6, 1, 6, 3, 1]
     assert np.bincount(data["y_test"]).tolist() == [1000] * 10
     assert data["X_test"].shape == (10000, 3, 32, 32) and data["X_test"].dtype == np.float32
-    assert data["info"]["num_train_batches"] == 1
+    # Every batch on disk is found; only the first is read for 10 images.
+    assert data["info"]["num_train_batches"] == len(_cifar_train_batches_on_disk()) >= 1
+    assert [Path(f).name for f in data["info"]["train_files"]] == ["data_batch_1.gz"]
     assert data["class_names"][0] == "airplane" and data["class_names"][9] == "truck"
+
+
+# First ten labels of each training batch, from the data folder's README.
+CIFAR_FIRST_LABELS = {"data_batch_1": [6, 9, 9, 4, 1, 1, 2, 7, 8, 3],
+                      "data_batch_2": [1, 6, 6, 8, 8, 3, 4, 6, 0, 6],
+                      "data_batch_3": [8, 5, 0, 6, 9, 2, 8, 3, 6, 2]}
+
+
+def test_cifar10_reads_every_training_batch_in_order():
+    on_disk = _cifar_train_batches_on_disk()
+    data = load_cifar10(num_test=0)
+    assert data["y_train"].shape == (10000 * len(on_disk),)
+    for i, name in enumerate(on_disk):
+        if name in CIFAR_FIRST_LABELS:
+            assert data["y_train"][10000 * i:10000 * i + 10].tolist() == CIFAR_FIRST_LABELS[name]
+    assert len(data["info"]["train_files"]) == len(on_disk)
