@@ -198,11 +198,16 @@ def test_gradient_check_random_architectures(hidden_dims, input_dim, num_classes
     assert_grads_match(model, X, y, rtol=1e-5, atol=1e-8)
 
 
-def test_agrees_with_pytorch():
+TORCH_ACTIVATIONS = {"relu": "ReLU", "leaky_relu": "LeakyReLU", "elu": "ELU",
+                     "sigmoid": "Sigmoid", "tanh": "Tanh"}
+
+
+@pytest.mark.parametrize("activation", sorted(TORCH_ACTIVATIONS))
+def test_agrees_with_pytorch(activation):
     torch = pytest.importorskip("torch")
     reg = 0.3
     model = FullyConnectedNet([7, 5], input_dim=10, num_classes=4, reg=reg, weight_scale=0.5,
-                              dtype=np.float64, seed=3)
+                              dtype=np.float64, seed=3, activation=activation)
     X, y = small_problem()
     loss, grads = model.loss(X, y)
 
@@ -212,7 +217,7 @@ def test_agrees_with_pytorch():
         with torch.no_grad():
             lin.weight.copy_(torch.from_numpy(model.params[f"W{i}"].T))
             lin.bias.copy_(torch.from_numpy(model.params[f"b{i}"]))
-        layers += [lin, torch.nn.ReLU()]
+        layers += [lin, getattr(torch.nn, TORCH_ACTIVATIONS[activation])()]
     net = torch.nn.Sequential(torch.nn.Flatten(), *layers[:-1])
     scores = net(torch.from_numpy(X))
     t_loss = torch.nn.functional.cross_entropy(scores, torch.from_numpy(y))
@@ -225,6 +230,28 @@ def test_agrees_with_pytorch():
         np.testing.assert_allclose(grads[f"W{i}"], lin.weight.grad.numpy().T, rtol=1e-8,
                                    atol=1e-12)
         np.testing.assert_allclose(grads[f"b{i}"], lin.bias.grad.numpy(), rtol=1e-8, atol=1e-12)
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "elu", "sigmoid", "tanh"])
+def test_gradient_check_other_activations(activation):
+    model = FullyConnectedNet([6, 5], input_dim=10, num_classes=4, reg=0.1, weight_scale=0.5,
+                              dtype=np.float64, seed=4, activation=activation, dropout=0.3)
+    model.dropout_seed = 5
+    X, y = small_problem()
+    assert_grads_match(model, X, y)
+
+
+def test_activation_is_in_the_config_and_checked():
+    model = FullyConnectedNet([4], input_dim=3, num_classes=2, activation="elu", seed=0)
+    assert model.config["activation"] == "elu"
+    rebuilt = FullyConnectedNet(**json.loads(json.dumps(model.config)))
+    assert rebuilt.activation == "elu"
+    X = np.random.default_rng(0).normal(size=(5, 3))
+    np.testing.assert_array_equal(rebuilt.loss(X), model.loss(X))
+    relu = FullyConnectedNet([4], input_dim=3, num_classes=2, seed=0)
+    assert relu.activation == "relu" and not np.allclose(relu.loss(X * 40), model.loss(X * 40))
+    with pytest.raises(ValueError, match="activation must be one of"):
+        FullyConnectedNet([4], input_dim=3, num_classes=2, activation="swish")
 
 
 # ---------------------------------------------------------------- dropout modes

@@ -5,6 +5,7 @@ package re-exports the public names so ``from cs_nn.layers import linear_forward
 """
 
 from cs_nn.layers.activations import (
+    ACTIVATIONS,
     elu_backward,
     elu_forward,
     leaky_relu_backward,
@@ -37,6 +38,7 @@ from cs_nn.layers.sandwich import (
 )
 
 __all__ = [
+    "ACTIVATIONS",
     "dropout_backward", "dropout_forward",
     "elu_backward", "elu_forward",
     "l2_regularization",

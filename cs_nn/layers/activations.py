@@ -114,3 +114,14 @@ def tanh_backward(dout: np.ndarray, cache: np.ndarray) -> np.ndarray:
     dx = dout * (1 - t * t)
     # END SOLUTION
     return dx
+
+
+#: The activations a network can be built with, by name: (forward, backward), each with its
+#: default parameters (leaky ReLU alpha 0.01, ELU alpha 1.0).
+ACTIVATIONS = {
+    "relu": (relu_forward, relu_backward),
+    "leaky_relu": (leaky_relu_forward, leaky_relu_backward),
+    "elu": (elu_forward, elu_backward),
+    "sigmoid": (sigmoid_forward, sigmoid_backward),
+    "tanh": (tanh_forward, tanh_backward),
+}

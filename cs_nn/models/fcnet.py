@@ -2,8 +2,10 @@
 
 Architecture, for L = len(hidden_dims) hidden layers::
 
-    {linear - relu - [dropout]} x L  -  linear  -  softmax cross-entropy
+    {linear - activation - [dropout]} x L  -  linear  -  softmax cross-entropy
 
+The activation is ReLU unless ``activation`` names another one of ``cs_nn.layers.ACTIVATIONS``
+("leaky_relu", "elu", "sigmoid", "tanh").
 With ``hidden_dims=[]`` it is softmax regression. The parameters live in ``self.params``
 ("W1", "b1", ..., "W{L+1}", "b{L+1}") so any optimiser loop (e.g. the Solver) can update them.
 """
@@ -17,13 +19,12 @@ import numpy as np
 
 from cs_nn._checks import as_float_array, as_label_array
 from cs_nn.layers import (
+    ACTIVATIONS,
     dropout_backward,
     dropout_forward,
     l2_regularization,
     linear_backward,
     linear_forward,
-    relu_backward,
-    relu_forward,
     softmax_loss,
 )
 from cs_nn.nn.classifier import (
@@ -36,18 +37,20 @@ from cs_nn.nn.layers import as_dtype, init_weight
 
 
 class FullyConnectedNet:
-    """Fully-connected classifier with ReLU, optional inverted dropout and L2 regularisation.
+    """Fully-connected classifier: ReLU (or another activation), inverted dropout, L2.
 
     Args:
         hidden_dims: widths of the hidden layers, e.g. [100, 50]; [] for softmax regression.
         input_dim: D, the flattened size of one input sample (3 * 32 * 32 for CIFAR-10).
         num_classes: C, the number of classes.
-        dropout: DROP probability p in [0, 1) after every hidden ReLU; 0 turns dropout off.
+        dropout: DROP probability p in [0, 1) after every hidden activation; 0 turns it off.
         reg: L2 strength: loss = data loss + 0.5 * reg * sum of squared weights (not biases).
         weight_scale: std of the initial weights, or "he" / "xavier"; biases start at zero.
         dtype: float32 (fast) or float64 (for gradient checks); all parameters use it.
         seed: seeds ``np.random.default_rng``, which draws W1, W2, ... in order and then the
             dropout masks, so a fixed seed reproduces both initialisation and training.
+        activation: the hidden layers' non-linearity, a key of ``cs_nn.layers.ACTIVATIONS``:
+            "relu" (default), "leaky_relu", "elu", "sigmoid" or "tanh".
 
     Attributes:
         params: "W1" (D, H1), "b1" (H1,), ..., "W{L+1}" (H_L, C), "b{L+1}" (C,).
@@ -59,7 +62,11 @@ class FullyConnectedNet:
     def __init__(self, hidden_dims: Sequence[int], input_dim: int = 3 * 32 * 32,
                  num_classes: int = 10, dropout: float = 0.0, reg: float = 0.0,
                  weight_scale: float | str = 1e-2, dtype: Any = np.float32,
-                 seed: int | None = None) -> None:
+                 seed: int | None = None, activation: str = "relu") -> None:
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, "
+                             f"got {activation!r}")
+        self.activation = activation
         self.hidden_dims = check_architecture(hidden_dims, input_dim, num_classes, dropout)
         reg = float(reg)
         if not (np.isfinite(reg) and reg >= 0):
@@ -89,7 +96,7 @@ class FullyConnectedNet:
         return {"hidden_dims": list(self.hidden_dims), "input_dim": self.input_dim,
                 "num_classes": self.num_classes, "dropout": self.dropout, "reg": self.reg,
                 "weight_scale": json_weight_scale(self.weight_scale), "dtype": self.dtype.name,
-                "seed": self.seed}
+                "seed": self.seed, "activation": self.activation}
 
     def _check_inputs(self, X: np.ndarray) -> np.ndarray:
         X = as_float_array("X", X, min_ndim=2)
@@ -120,19 +127,20 @@ class FullyConnectedNet:
         dropout_param = {"p": self.dropout, "mode": "train" if train else "test", "rng": rng}
         L = self.num_layers
         p = self.params
+        act_forward, act_backward = ACTIVATIONS[self.activation]
 
         # BEGIN SOLUTION
         h = X
-        caches = []  # one (linear, relu, dropout) triple per hidden layer
+        caches = []  # one (linear, activation, dropout) triple per hidden layer
         for i in range(1, L):
             # X was checked for NaN / inf above: the first layer need not scan it again
             h, lin_cache = linear_forward(h, p[f"W{i}"], p[f"b{i}"],
                                           check_x_finite=i > 1)  # (N, H_i)
-            h, relu_cache = relu_forward(h)
+            h, act_cache = act_forward(h)
             drop_cache = None
             if self.use_dropout:
                 h, drop_cache = dropout_forward(h, dropout_param)
-            caches.append((lin_cache, relu_cache, drop_cache))
+            caches.append((lin_cache, act_cache, drop_cache))
         scores, out_cache = linear_forward(h, p[f"W{L}"], p[f"b{L}"],
                                            check_x_finite=L > 1)  # (N, C)
         # END SOLUTION
@@ -146,10 +154,10 @@ class FullyConnectedNet:
         dh, grads[f"W{L}"], grads[f"b{L}"] = linear_backward(dscores, out_cache,
                                                              need_dx=L > 1)
         for i in range(L - 1, 0, -1):
-            lin_cache, relu_cache, drop_cache = caches[i - 1]
+            lin_cache, act_cache, drop_cache = caches[i - 1]
             if drop_cache is not None:
                 dh = dropout_backward(dh, drop_cache)
-            dh = relu_backward(dh, relu_cache)
+            dh = act_backward(dh, act_cache)
             dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, lin_cache, need_dx=i > 1)
         if self.reg != 0:  # with reg = 0 the penalty and its gradient are exactly zero
             for i in range(1, L + 1):
