@@ -7,7 +7,7 @@ Usage::
 Targets (test accuracy): MNIST >= 98 %, Fashion-MNIST >= 89 %; CIFAR-10 (the shared copy's
 10,000 training images) is reported without a target. Inputs are mean-centred pixels in
 [0, 1]; 10 % of the training images are held out for validation and the parameters of the
-best validation epoch are kept (see :mod:`cs_nn.training`). Prints accuracies and wall time.
+best validation epoch are kept (see :mod:`cs_nn.course.training`). Prints accuracies and wall time.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cs_nn.training import TrainConfig, load_data, train_model  # noqa: E402
+from cs_nn.course.training import TrainConfig, load_data, train_model  # noqa: E402
 
 # Hyperparameters per dataset: Adam with a per-epoch decay and light dropout.
 CONFIGS = {

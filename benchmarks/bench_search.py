@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cs_nn.course.search import LogUniform, MLPBuilder, random_search, run_search  # noqa: E402
 from cs_nn.data import flatten, load_digits, subtract_mean, train_val_split  # noqa: E402
-from cs_nn.search import LogUniform, MLPBuilder, random_search, run_search  # noqa: E402
 
 
 def load_data() -> dict:

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cs_nn.course.questions import all_questions, get_question
 from cs_nn.io import format_values, read_csv
-from cs_nn.questions import all_questions, get_question
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_RELEASE = (ROOT / "RELEASE.json").is_file()
@@ -29,7 +29,7 @@ Files = dict[str, bytes]
 
 @functools.lru_cache(maxsize=1)
 def _reference() -> dict[str, np.ndarray]:
-    from cs_nn.graded import load_inputs
+    from cs_nn.course.graded import load_inputs
 
     out = {}
     for q in all_questions():

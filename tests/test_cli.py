@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 
 import cs_nn
-from cs_nn import graded
 from cs_nn.cli import main, print_table
+from cs_nn.course import graded
+from cs_nn.course.questions import all_questions, get_question
 from cs_nn.io import read_csv, write_csv
-from cs_nn.questions import all_questions, get_question
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "input_files"

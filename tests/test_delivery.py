@@ -1,4 +1,4 @@
-"""Tests for cs_nn.delivery: model files (round trip, hostile files) and folder prediction."""
+"""Tests for cs_nn.course.delivery: model files (round trip, hostile files), folder prediction."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs_nn._model_size import MAX_PARAMS, num_params
-from cs_nn.checkpoint import load_checkpoint, save_checkpoint
-from cs_nn.delivery import load_bundle, load_model, predict_folder, save_model
+from cs_nn.course.checkpoint import load_checkpoint, save_checkpoint
+from cs_nn.course.delivery import load_bundle, load_model, predict_folder, save_model
+from cs_nn.course.model_size import MAX_PARAMS, num_params
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.nn import Classifier, Linear, ReLU, Sequential, mlp
 

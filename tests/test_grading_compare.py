@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cs_nn.grading import dropout
-from cs_nn.grading.compare import compare_arrays, diagnose, parse_values
+from cs_nn.course.questions import ArraySpec
+from cs_nn.instructor.grading import dropout
+from cs_nn.instructor.grading.compare import compare_arrays, diagnose, parse_values
 from cs_nn.io import CsvFormatError
-from cs_nn.questions import ArraySpec
 
 RTOL, ATOL = 1e-5, 1e-7
 

@@ -18,8 +18,8 @@ from synthetic_submissions import (
 )
 
 from cs_nn.cli import main
-from cs_nn.grading.grade import build_key, grade_many, grade_submission
-from cs_nn.grading.report import feedback_html, feedback_markdown, grades_csv_text
+from cs_nn.instructor.grading.grade import build_key, grade_many, grade_submission
+from cs_nn.instructor.grading.report import feedback_html, feedback_markdown, grades_csv_text
 
 pytestmark = [instructor_only, pytest.mark.filterwarnings("ignore::UserWarning")]
 

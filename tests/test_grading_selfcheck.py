@@ -10,9 +10,9 @@ import pytest
 from synthetic_submissions import ROOT, buggy_files, instructor_only, reference_files
 
 from cs_nn.cli import main
-from cs_nn.grading import selfcheck
-from cs_nn.grading.selfcheck import check_outputs, make_file_entry, matches
-from cs_nn.grading.submission import open_submission
+from cs_nn.course import selfcheck
+from cs_nn.course.selfcheck import check_outputs, make_file_entry, matches
+from cs_nn.instructor.grading.submission import open_submission
 from cs_nn.io import format_values, read_csv
 
 RTOL, ATOL = 1e-5, 1e-7
@@ -55,7 +55,7 @@ def test_stored_data_reveals_no_values(ref_values, entry):
 def test_committed_selfcheck_data_equals_the_generator():
     fresh = selfcheck.data_text(selfcheck.make_data(ROOT / "input_files"))
     assert selfcheck.DATA_PATH.read_text(encoding="utf-8") == fresh, \
-        "run `cs-nn make-selfcheck` to refresh cs_nn/grading/selfcheck.json"
+        "run `cs-nn make-selfcheck` to refresh cs_nn/course/selfcheck.json"
 
 
 @instructor_only

@@ -16,7 +16,7 @@ from synthetic_submissions import (
     zip_with_entry,
 )
 
-from cs_nn.grading.submission import SubmissionError, open_submission, safe_name
+from cs_nn.instructor.grading.submission import SubmissionError, open_submission, safe_name
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cs_nn.lr_finder import (
+from cs_nn.course.lr_finder import (
     LRFinderResult,
     ema,
     geometric_lrs,

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs_nn.graded import write_reference_outputs
+from cs_nn.course.graded import write_reference_outputs
+from cs_nn.course.questions import all_questions
 from cs_nn.io import read_csv
-from cs_nn.questions import all_questions
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"

@@ -1,4 +1,4 @@
-"""cs_nn.plotting: the pure numpy helpers exactly, the figures by their structure (Agg backend)."""
+"""cs_nn.course.plotting: the pure numpy helpers exactly, the figures by structure (Agg)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,7 @@ from hypothesis import strategies as st
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from cs_nn.metrics import confusion_matrix  # noqa: E402
-from cs_nn.plotting import (  # noqa: E402
+from cs_nn.course.plotting import (  # noqa: E402
     make_grid,
     plot_confusion_matrix,
     plot_images,
@@ -25,6 +24,7 @@ from cs_nn.plotting import (  # noqa: E402
     save_figure,
     smooth,
 )
+from cs_nn.metrics import confusion_matrix  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -297,7 +297,7 @@ def test_import_does_not_load_matplotlib() -> None:
     import subprocess
     import sys
 
-    code = "import sys, cs_nn.plotting, cs_nn.metrics; print('matplotlib' in sys.modules)"
+    code = "import sys, cs_nn.course.plotting, cs_nn.metrics; print('matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.strip() == "False"

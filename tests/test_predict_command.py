@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from cs_nn.cli import main
-from cs_nn.delivery import predict_folder, save_model
+from cs_nn.course.delivery import predict_folder, save_model
 from cs_nn.io import read_csv
 from cs_nn.models import FullyConnectedNet
 

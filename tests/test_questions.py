@@ -1,4 +1,4 @@
-"""Tests of the graded questions (cs_nn.questions), cs_nn.graded and cs_nn.paths."""
+"""Tests of the graded questions (cs_nn.course.questions), course.graded and course.paths."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs_nn import graded, paths
-from cs_nn.io import CsvFormatError, read_csv, write_csv
-from cs_nn.questions import (
+from cs_nn.course import graded, paths
+from cs_nn.course.questions import (
     INPUT_SEED,
     ArraySpec,
     Question,
     all_questions,
     get_question,
 )
+from cs_nn.io import CsvFormatError, read_csv, write_csv
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMITTED = ROOT / "input_files"

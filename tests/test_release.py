@@ -10,7 +10,7 @@ import shutil
 import pytest
 from synthetic_submissions import ROOT, instructor_only
 
-from cs_nn.grading.release import (
+from cs_nn.instructor.release import (
     MARKER_FILE,
     ReleaseError,
     build_release,
@@ -19,7 +19,7 @@ from cs_nn.grading.release import (
     solution_lines,
     strip_source,
 )
-from cs_nn.grading.release_verify import check_import, check_install, run_tests
+from cs_nn.instructor.release_verify import check_import, check_install, run_tests
 
 pytestmark = instructor_only
 #: Fast test modules of stubbed code; the first two that exist are run on the release.
@@ -100,7 +100,7 @@ def test_release_contents(release):
     out, stubs = release
     assert stubs and (out / MARKER_FILE).is_file() and (out / "pyproject.toml").is_file()
     assert [p.name for p in (out / "output_files").iterdir()] == [".gitkeep"]
-    assert (out / "cs_nn" / "grading" / "selfcheck.json").is_file()
+    assert (out / "cs_nn" / "course" / "selfcheck.json").is_file()
     assert not (out / ".git").exists() and not (out / ".ci").exists()
     assert not list(out.rglob("answer_key*")) and not list(out.rglob("__pycache__"))
     for nb in (out / "notebooks").glob("*.ipynb"):

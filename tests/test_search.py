@@ -1,4 +1,4 @@
-"""Tests for cs_nn.search: spaces, trial generation, the search loop, resuming, parallel runs."""
+"""Tests for cs_nn.course.search: spaces, trial generation, the search loop, resuming, parallel."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs_nn.models import FullyConnectedNet
-from cs_nn.search import (
+from cs_nn.course.search import (
     Choice,
     IntUniform,
     LogUniform,
@@ -25,6 +24,7 @@ from cs_nn.search import (
     solver_kwargs,
     trial_seed,
 )
+from cs_nn.models import FullyConnectedNet
 
 OPTIONS = {"update_rule": "sgd", "num_epochs": 2, "batch_size": 30}
 BUILDER = MLPBuilder(input_dim=6, num_classes=3, hidden_dims=(8,))

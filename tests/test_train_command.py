@@ -1,4 +1,4 @@
-"""``cs-nn train`` and the training job behind it (cs_nn.training), run in-process on the
+"""``cs-nn train`` and the training job behind it (cs_nn.course.training), run in-process on the
 offline digits dataset for one or two epochs."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from cs_nn.cli import main
-from cs_nn.delivery import load_bundle, load_model, predict_folder
-from cs_nn.training import TrainConfig, load_data, train_model
+from cs_nn.course.delivery import load_bundle, load_model, predict_folder
+from cs_nn.course.training import TrainConfig, load_data, train_model
 
 pytest.importorskip("sklearn")  # the digits ship with scikit-learn
 

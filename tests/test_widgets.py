@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from cs_nn.course.widgets import LearningRateTuner, RunHistory, figure_png
 from cs_nn.models import FullyConnectedNet
-from cs_nn.widgets import LearningRateTuner, RunHistory, figure_png
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
@@ -100,7 +100,7 @@ def test_find_lr_uses_the_tuner_settings():
 # ---------------------------------------------------------------- the widget part
 @pytest.fixture
 def widget(capsys):
-    from cs_nn.widgets import TunerWidget
+    from cs_nn.course.widgets import TunerWidget
 
     return TunerWidget(make_tuner(), lr=1e-3, lr_min=1e-4, lr_max=1.0)
 
@@ -137,7 +137,7 @@ def test_button_click_trains_with_slider_value_and_redraws(widget):
 
 
 def test_slider_change_retrains_when_enabled(capsys):
-    from cs_nn.widgets import TunerWidget
+    from cs_nn.course.widgets import TunerWidget
 
     quiet = TunerWidget(make_tuner(), lr_min=1e-4, lr_max=1.0)
     quiet.slider.value = 0.1
@@ -180,7 +180,7 @@ def test_importing_needs_neither_ipywidgets_nor_matplotlib():
     import subprocess
     import sys
 
-    code = ("import sys, cs_nn.widgets, cs_nn.lr_finder, cs_nn.training; "
+    code = ("import sys, cs_nn.course.widgets, cs_nn.course.lr_finder, cs_nn.course.training; "
             "heavy = {'ipywidgets', 'matplotlib', 'IPython', 'tqdm'} & set(sys.modules); "
             "assert not heavy, heavy")
     subprocess.run([sys.executable, "-c", code], check=True)

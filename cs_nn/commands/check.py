@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cs_nn.cli import print_table
-    from cs_nn.grading.selfcheck import check_outputs, load_data
+    from cs_nn.course.selfcheck import check_outputs, load_data
 
     results = check_outputs(args.outputs, args.inputs, args.only, load_data(args.data))
     print_table(["question", "file", "status", "details"],

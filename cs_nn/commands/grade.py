@@ -27,8 +27,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cs_nn.cli import print_table
-    from cs_nn.grading.grade import build_key, grade_many
-    from cs_nn.grading.report import write_feedback, write_grades_csv
+    from cs_nn.instructor.grading.grade import build_key, grade_many
+    from cs_nn.instructor.grading.report import write_feedback, write_grades_csv
 
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be at least 1")

@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn import paths
-    from cs_nn.graded import write_inputs
+    from cs_nn.course import paths
+    from cs_nn.course.graded import write_inputs
 
     folder = Path(args.out) if args.out else paths.input_dir()
     if not args.check:

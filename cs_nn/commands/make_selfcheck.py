@@ -12,13 +12,13 @@ HELP = "build the self-check data (salted hashes, no answers) from the reference
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--inputs", metavar="DIR", help="input folder (default: ./input_files)")
     parser.add_argument("--out", metavar="FILE",
-                        help="file to write (default: cs_nn/grading/selfcheck.json)")
+                        help="file to write (default: cs_nn/course/selfcheck.json)")
     parser.add_argument("--check", action="store_true",
                         help="write nothing; exit 1 if the file differs from what it would be")
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.grading import selfcheck
+    from cs_nn.course import selfcheck
     from cs_nn.io import atomic_write_text
 
     path = Path(args.out) if args.out else selfcheck.DATA_PATH

@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cs_nn.cli import print_table
-    from cs_nn.graded import write_reference_outputs
-    from cs_nn.questions import all_questions, get_question
+    from cs_nn.course.graded import write_reference_outputs
+    from cs_nn.course.questions import all_questions, get_question
 
     questions = [get_question(k) for k in args.only] if args.only else all_questions()
     rows = write_reference_outputs(args.inputs, args.out, questions)

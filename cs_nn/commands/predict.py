@@ -13,7 +13,7 @@ HELP = "predict the class of every PNG / JPEG image in a folder with a model sav
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("folder", metavar="FOLDER", help="folder of PNG / JPEG images")
     parser.add_argument("--model", metavar="PATH", required=True,
-                        help="model file written by cs_nn.delivery.save_model (.npz)")
+                        help="model file written by cs_nn.course.delivery.save_model (.npz)")
     parser.add_argument("--out", metavar="CSV", default="predictions.csv",
                         help="where to write one prediction per line, images in sorted "
                              "file-name order (default: predictions.csv)")
@@ -23,7 +23,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from cs_nn.cli import print_table
-    from cs_nn.delivery import load_bundle, predict_folder
+    from cs_nn.course.delivery import load_bundle, predict_folder
     from cs_nn.io import write_csv
 
     bundle = load_bundle(args.model)

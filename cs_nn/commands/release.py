@@ -21,8 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from cs_nn.cli import CommandError
-    from cs_nn.grading.release import ReleaseError, build_release
-    from cs_nn.grading.release_verify import verify_release
+    from cs_nn.instructor.release import ReleaseError, build_release
+    from cs_nn.instructor.release_verify import verify_release
 
     try:
         stubs = build_release(args.out_dir, args.src, args.force)

@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.grading.submit import build_submission
+    from cs_nn.course.submit import build_submission
 
     path, manifest, missing = build_submission(args.student, args.outputs, args.notebooks,
                                                args.out)

@@ -38,7 +38,7 @@ def _weight_scale(text: str) -> float | str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from cs_nn.training import DATASETS, MODELS, UPDATE_RULES, TrainConfig
+    from cs_nn.course.training import DATASETS, MODELS, UPDATE_RULES, TrainConfig
 
     d = TrainConfig()
     add = parser.add_argument
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     import numpy as np
 
     from cs_nn.cli import print_table
-    from cs_nn.training import TrainConfig, load_data, save_run, train_model
+    from cs_nn.course.training import TrainConfig, load_data, save_run, train_model
 
     config = TrainConfig(
         dataset=args.dataset, model=args.model, hidden_dims=list(args.hidden_dims),

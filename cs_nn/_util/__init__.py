@@ -1,0 +1,1 @@
+"""Low-level helpers with no course meaning (array helpers, atomic file writes)."""

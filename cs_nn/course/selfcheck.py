@@ -1,0 +1,226 @@
+"""The learner's offline self-check: does each output file match the reference, without
+shipping the reference.
+
+Scheme (per output file, stored in ``selfcheck.json``):
+
+1. Values are mapped to ``T(v) = sign(v) * log1p(|v| / a)`` with ``a = atol / rtol``. A grader
+   error allowed by ``|v - r| <= atol + rtol |r|`` moves T by at most about ``rtol``
+   everywhere, so one uniform grid in T-space follows the relative *and* absolute tolerance.
+2. The grid step is ``s = 4 rtol`` (plus 2 %). Two grids are offset by half a step; for every
+   reference value the grid on which it lies at least ``s / 4`` from a cell boundary is
+   chosen, and that choice (one bit per value: it says nothing finer than a quarter-step) is
+   stored. Any answer within the grader's tolerance then falls into the same cells as the
+   reference. An answer that lands in the same cells is within ``s``, i.e. within about 4x
+   the grader's tolerance: "matches" here means "within 4x tolerance" (the grader decides).
+3. The cell indices of the whole file are hashed with a per-file salt through PBKDF2-SHA256
+   (``ITERATIONS`` rounds, ~0.1 s), and only the digest is stored.
+
+Limits, honestly: the digest reveals nothing short of a search over candidate answers. With
+many values per file (most files hold 20 to 5000) that search is hopeless. A file with a
+single value (a loss) has only ~1e5 plausible cells, so a determined learner could recover
+it in hours of CPU by trying them all; the slow hash makes that costly, not impossible.
+Mismatching files are also hashed transposed, negated, doubled and halved, to offer a hint.
+Dropout outputs are random, so they are checked statistically from the learner's own input
+files, with no stored data.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from cs_nn import __version__
+from cs_nn.course.questions import INPUT_SEED, Question, all_questions, get_question
+from cs_nn.instructor.grading import dropout
+from cs_nn.instructor.grading.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values
+from cs_nn.io import CsvFormatError
+
+PathLike = str | os.PathLike[str]
+DATA_PATH = Path(__file__).with_name("selfcheck.json")
+ITERATIONS = 100_000
+STEP_FACTOR = 4.08
+FORMAT = 1
+
+
+def _transform(values: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    a = atol / rtol
+    v = np.asarray(values, dtype=np.float64).ravel()
+    return np.sign(v) * np.log1p(np.abs(v) / a)
+
+
+def _cells(values: np.ndarray, grid: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    u = _transform(values, rtol, atol) / (STEP_FACTOR * rtol)
+    return np.floor(u + 0.5 * grid).astype(np.int64)
+
+
+def _digest(cells: np.ndarray, salt: str) -> str:
+    pre = hashlib.sha256(cells.astype("<i8").tobytes()).digest()
+    return hashlib.pbkdf2_hmac("sha256", pre, salt.encode(), ITERATIONS).hex()
+
+
+def _file_sha256(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def make_file_entry(reference: np.ndarray, salt: str, rtol: float, atol: float) -> dict:
+    """The stored data of one output file: salt, grid bits and digest (no values)."""
+    u = _transform(reference, rtol, atol) / (STEP_FACTOR * rtol)
+    frac = u - np.floor(u)
+    grid = (np.minimum(frac, 1 - frac) < 0.25).astype(np.uint8)  # 1: use the offset grid
+    cells = _cells(reference, grid, rtol, atol)
+    return {"salt": salt, "rtol": rtol, "atol": atol, "count": int(grid.size),
+            "grid": base64.b64encode(np.packbits(grid).tobytes()).decode("ascii"),
+            "digest": _digest(cells, salt)}
+
+
+def make_data(input_dir: PathLike | None = None,
+              questions: Iterable[Question] | None = None) -> dict:
+    """Build the self-check data from the reference solution and the input files."""
+    from cs_nn.course import paths
+    from cs_nn.course.graded import load_inputs
+
+    folder = paths.input_dir(input_dir)
+    data: dict = {"format": FORMAT, "package_version": __version__, "input_seed": INPUT_SEED,
+                  "iterations": ITERATIONS, "step_factor": STEP_FACTOR, "questions": {}}
+    for q in questions if questions is not None else all_questions():
+        hashes = {q.input_file(n): _file_sha256(folder / q.input_file(n)) for n in q.inputs}
+        entry: dict = {"grading": q.grading, "inputs": hashes, "files": {}}
+        if q.grading == "allclose":
+            ref = q.reference(load_inputs(q, folder))
+            for name, arr in ref.items():
+                fname = q.output_file(name)
+                salt = hashlib.sha256(f"cs_nn|{INPUT_SEED}|{fname}|{sorted(hashes.items())}"
+                                      .encode()).hexdigest()[:32]
+                entry["files"][fname] = make_file_entry(arr, salt, q.rtol, q.atol)
+        data["questions"][q.key] = entry
+    return data
+
+
+def data_text(data: dict) -> str:
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
+
+
+def load_data(path: PathLike | None = None) -> dict:
+    p = Path(path) if path is not None else DATA_PATH
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: no self-check data. It ships with the course package; "
+                                "instructors create it with `cs-nn make-selfcheck`.")
+    return json.loads(p.read_text(encoding="utf-8"))
+
+
+def matches(values: np.ndarray, entry: dict) -> bool:
+    """Whether ``values`` fall into the reference's cells (within ~4x the tolerance)."""
+    grid = np.unpackbits(np.frombuffer(base64.b64decode(entry["grid"]), np.uint8))
+    grid = grid[: entry["count"]]
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size != entry["count"]:
+        return False
+    return _digest(_cells(v, grid, entry["rtol"], entry["atol"]), entry["salt"]) == entry["digest"]
+
+
+def _hint(values: np.ndarray, entry: dict) -> str:
+    candidates = [(-values, "wrong sign: the negated values match")]
+    if values.ndim == 2 and min(values.shape) > 1:
+        candidates.append((values.reshape(values.shape[::-1]).T,
+                           "transposed: the values match in transposed order"))
+    candidates += [(values / 2, "off by a constant factor: your values are twice too big"),
+                   (values * 2, "off by a constant factor: your values are half what they should")]
+    for arr, hint in candidates:
+        if matches(arr, entry):
+            return hint
+    return ""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    question: str
+    notebook: str
+    file: str
+    status: str  # ok / missing / malformed / mismatch / inputs-changed / no-data
+    reason: str = ""
+    hint: str = ""
+
+
+def _check_question(q: Question, qdata: dict | None, out_dir: Path,
+                    in_dir: Path) -> list[CheckResult]:
+    res = []
+    arrays = {}
+    for name, spec in q.outputs.items():
+        fname = q.output_file(name)
+        path = out_dir / fname
+        if not path.is_file():
+            res.append(CheckResult(q.key, q.notebook, fname, MISSING, "not written yet",
+                                   f"run the {q.notebook} notebook"))
+            continue
+        try:
+            arrays[name] = parse_values(path.read_bytes(), fname, spec)
+        except CsvFormatError as exc:
+            res.append(CheckResult(q.key, q.notebook, fname, MALFORMED, str(exc)))
+    if q.grading == "dropout":
+        from cs_nn.course.graded import load_inputs
+
+        try:
+            inputs = load_inputs(q, in_dir)
+        except (OSError, CsvFormatError) as exc:
+            return res + [CheckResult(q.key, q.notebook, q.output_file(n), "no-data",
+                                      f"cannot read the input files: {exc}") for n in arrays]
+        for name, (ok, reason, hint) in dropout.check_question(
+                q.key, inputs, arrays, float(q.params["p"])).items():
+            res.append(CheckResult(q.key, q.notebook, q.output_file(name),
+                                   OK if ok else MISMATCH, reason, hint))
+        return res
+    if qdata is None:
+        return res + [CheckResult(q.key, q.notebook, q.output_file(n), "no-data",
+                                  "this question has no self-check data") for n in arrays]
+    changed = [f for f, h in qdata["inputs"].items() if _file_sha256(in_dir / f) != h]
+    for name, arr in arrays.items():
+        fname = q.output_file(name)
+        if changed:
+            res.append(CheckResult(q.key, q.notebook, fname, "inputs-changed",
+                                   f"{', '.join(changed)} differ(s) from the course's input files",
+                                   "restore input_files/ from the course repository"))
+        elif matches(arr, qdata["files"][fname]):
+            res.append(CheckResult(q.key, q.notebook, fname, OK))
+        else:
+            res.append(CheckResult(q.key, q.notebook, fname, MISMATCH,
+                                   "does not match the reference within tolerance",
+                                   _hint(arr, qdata["files"][fname])))
+    return res
+
+
+def check_outputs(output_dir: PathLike | None = None, input_dir: PathLike | None = None,
+                  questions: Iterable[Question | str] | None = None,
+                  data: dict | None = None) -> list[CheckResult]:
+    """Check the learner's output files against the self-check data (offline, no answers).
+
+    Returns one :class:`CheckResult` per expected output file, in question order.
+    """
+    from cs_nn.course import paths
+
+    data = data if data is not None else load_data()
+    qs = [get_question(q) if isinstance(q, str) else q for q in questions] if questions \
+        else all_questions()
+    out_dir, in_dir = paths.output_dir(output_dir), paths.input_dir(input_dir)
+    results: list[CheckResult] = []
+    for q in qs:
+        results += _check_question(q, data["questions"].get(q.key), out_dir, in_dir)
+    return results
+
+
+def check(*questions: str, output_dir: PathLike | None = None,
+          input_dir: PathLike | None = None) -> bool:
+    """Notebook helper: check these questions (default all), print a summary, return all-ok."""
+    results = check_outputs(output_dir, input_dir, questions or None)
+    for r in results:
+        detail = " — ".join(x for x in (r.reason, r.hint and f"hint: {r.hint}") if x)
+        print(f"{r.file:40s} {r.status:10s} {detail}".rstrip())
+    n_ok = sum(r.status == OK for r in results)
+    print(f"{n_ok} of {len(results)} files match")
+    return n_ok == len(results)

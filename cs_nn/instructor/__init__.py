@@ -1,0 +1,1 @@
+"""The instructor's tooling: grading submissions and building the student release."""

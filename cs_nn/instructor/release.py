@@ -1,0 +1,253 @@
+"""The student release: the project with every solution region replaced by a stub.
+
+A region is the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` (each alone on its line)
+inside a function. The release keeps the function's signature, docstring and validation and
+puts, at the region's indentation, ``raise NotImplementedError("<module>.<function>: implement
+this in notebook <notebook>")``. Notebooks lose their outputs, ``output_files/`` is empty, the
+self-check data is regenerated from the reference, and nothing outside an explicit list of
+project files (so no answer key, no .git, no CI secrets) is copied.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+MARKER_FILE = "RELEASE.json"
+#: What the release holds (top-level names of the project); anything else stays behind.
+INCLUDE = ("cs_nn", "tests", "notebooks", "input_files", "benchmarks", "pyproject.toml",
+           "README.md", "environment.yml", "conftest.py", "LICENSE", ".gitignore")
+IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info",
+                                "answer_key*", ".hypothesis", ".pytest_cache", "*.tmp")
+#: The notebook that teaches the code of a module (path relative to cs_nn/; a trailing "/"
+#: matches a whole package). A (path, function prefix) key overrides the module's entry.
+NOTEBOOKS: dict[str | tuple[str, str], str] = {
+    "graphs.py": "01_computational_graphs",
+    "layers/linear.py": "02_linear_and_activations",
+    "layers/activations.py": "02_linear_and_activations",
+    "layers/losses.py": "03_softmax_and_regularization",
+    "layers/dropout.py": "04_dropout",
+    "models/fcnet.py": "05_fully_connected_nets",
+    "nn/": "05_fully_connected_nets",
+    "optim.py": "06_optimizers_and_solver",
+    "solver.py": "06_optimizers_and_solver",
+    "layers/conv.py": "08_convolution",
+    "layers/conv_naive.py": "08_convolution",
+    ("layers/conv_naive.py", "max_pool"): "09_pooling_and_convnets",
+    "layers/pool.py": "09_pooling_and_convnets",
+    "layers/sandwich.py": "09_pooling_and_convnets",
+    "models/convnet.py": "09_pooling_and_convnets",
+    "schedules.py": "10_hyperparameter_optimisation",
+    "metrics.py": "10_hyperparameter_optimisation",
+}
+UNKNOWN_NOTEBOOK = "the course notebooks"
+
+
+class ReleaseError(RuntimeError):
+    """The source cannot be released as it is (unbalanced markers, region outside a function)."""
+
+
+@dataclass(frozen=True)
+class Stub:
+    file: str  # relative to the project root, POSIX
+    function: str  # module.qualname
+    line: int  # the BEGIN marker's line in the reference source
+    notebook: str
+
+
+def notebook_for(rel: str, qualname: str) -> str:
+    """The notebook that teaches ``qualname`` of cs_nn module ``rel`` (e.g. "layers/pool.py")."""
+    name = qualname.split(".")[-1]
+    for key, nb in NOTEBOOKS.items():
+        if isinstance(key, tuple) and key[0] == rel and name.startswith(key[1]):
+            return nb
+    for key, nb in NOTEBOOKS.items():
+        if isinstance(key, str) and (rel == key or (key.endswith("/") and rel.startswith(key))):
+            return nb
+    return UNKNOWN_NOTEBOOK
+
+
+def find_regions(lines: list[str], where: str) -> list[tuple[int, int]]:
+    """(begin, end) 1-based line numbers of every region; errors on unbalanced markers."""
+    regions, start = [], None
+    for i, line in enumerate(lines, start=1):
+        s = line.strip()
+        if s == BEGIN:
+            if start is not None:
+                raise ReleaseError(f"{where}:{i}: {BEGIN} inside the region opened at line {start}")
+            start = i
+        elif s == END:
+            if start is None:
+                raise ReleaseError(f"{where}:{i}: {END} without a {BEGIN}")
+            regions.append((start, i))
+            start = None
+    if start is not None:
+        raise ReleaseError(f"{where}:{start}: {BEGIN} is never closed by {END}")
+    return regions
+
+
+def _functions(tree: ast.AST) -> list[tuple[int, int, str]]:
+    found = []
+
+    def visit(node: ast.AST, prefix: str) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                qual = f"{prefix}{child.name}"
+                if not isinstance(child, ast.ClassDef):
+                    found.append((child.lineno, child.end_lineno or child.lineno, qual))
+                visit(child, f"{qual}.")
+            else:
+                visit(child, prefix)
+
+    visit(tree, "")
+    return found
+
+
+def strip_source(source: str, rel: str) -> tuple[str, list[Stub]]:
+    """Replace every region of a cs_nn module's source by a NotImplementedError stub.
+
+    Args:
+        source: the module's text.
+        rel: its path relative to the cs_nn package, POSIX (e.g. "layers/linear.py").
+    """
+    where = f"cs_nn/{rel}"
+    lines = source.splitlines(keepends=True)
+    regions = find_regions(lines, where)
+    if not regions:
+        return source, []
+    functions = _functions(ast.parse(source, filename=where))
+    module = "cs_nn." + rel[:-3].replace("/", ".").removesuffix(".__init__")
+    stubs, out, pos = [], [], 0
+    for begin, end in regions:
+        # a region closing a function ends after its last statement (end_lineno)
+        inside = [f for f in functions if f[0] < begin <= f[1]]
+        if not inside:
+            raise ReleaseError(f"{where}:{begin}: a solution region must be inside a function")
+        qualname = f"{module}.{max(inside)[2]}"
+        nb = notebook_for(rel, qualname)
+        todo = f"in notebook {nb}" if nb != UNKNOWN_NOTEBOOK else f"(see {nb})"
+        indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
+        out += lines[pos: begin - 1]
+        message = f"{qualname}: implement this {todo}"
+        out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}")\n')
+        pos = end
+        stubs.append(Stub(where, qualname, begin, nb))
+    stripped = "".join(out + lines[pos:])
+    try:
+        ast.parse(stripped, filename=where)
+    except SyntaxError as exc:
+        raise ReleaseError(f"{where}: the release version does not parse ({exc})") from None
+    return stripped, stubs
+
+
+def solution_lines(cs_nn_dir: Path) -> tuple[set[str], set[str]]:
+    """(stripped lines inside regions, stripped lines outside them) over a cs_nn tree."""
+    inside, outside = set(), set()
+    for path in sorted(cs_nn_dir.rglob("*.py")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        regions = find_regions(lines, str(path))
+        in_region = {i for b, e in regions for i in range(b + 1, e)}
+        for i, line in enumerate(lines, start=1):
+            s = line.strip()
+            if s and s not in (BEGIN, END):
+                (inside if i in in_region else outside).add(s)
+    return inside, outside
+
+
+def leaked_lines(reference_root: Path, release_root: Path) -> list[str]:
+    """Solution lines of the reference (only those never written outside a region) that
+    appear anywhere in the release's cs_nn, plus any surviving marker."""
+    inside, outside = solution_lines(Path(reference_root) / "cs_nn")
+    secret = inside - outside
+    leaks = set()
+    for path in sorted((Path(release_root) / "cs_nn").rglob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            s = line.strip()
+            if s in secret or s in (BEGIN, END):
+                leaks.add(s)
+    return sorted(leaks)
+
+
+def _clear_notebook(path: Path) -> None:
+    import nbformat
+
+    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+    nb.metadata.pop("widgets", None)
+    from cs_nn.io import atomic_write_text
+
+    atomic_write_text(path, nbformat.writes(nb))
+
+
+def project_root() -> Path:
+    import cs_nn
+
+    return Path(cs_nn.__file__).resolve().parent.parent
+
+
+def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[str] | None = None,
+                  force: bool = False) -> list[Stub]:
+    """Build the student release of the project at ``src_root`` into ``out_dir``.
+
+    The self-check data is computed with the reference package that is running this code,
+    from ``src_root/input_files``. ``force`` replaces an existing release (only a folder that
+    holds RELEASE.json is ever deleted). Returns the stubs written.
+    """
+    from cs_nn.course import selfcheck
+    from cs_nn.io import atomic_write_text
+
+    src = Path(src_root).resolve() if src_root is not None else project_root()
+    out = Path(out_dir).resolve()
+    if not (src / "cs_nn").is_dir() or not (src / "pyproject.toml").is_file():
+        raise ReleaseError(f"{src} is not the cs_nn project (no cs_nn/ or pyproject.toml)")
+    if out == src or src in out.parents:
+        raise ReleaseError(f"the release folder {out} must be outside the project {src}")
+    if out.exists() and any(out.iterdir()):
+        if not (force and (out / MARKER_FILE).is_file()):
+            raise ReleaseError(f"{out} is not empty; pass --force to replace a previous release "
+                               f"(only a folder holding {MARKER_FILE} is replaced)")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        for name in INCLUDE:
+            if (src / name).is_dir():
+                shutil.copytree(src / name, tmp / name, ignore=IGNORE, symlinks=False)
+            elif (src / name).is_file():
+                shutil.copy2(src / name, tmp / name)
+        stubs: list[Stub] = []
+        for path in sorted((tmp / "cs_nn").rglob("*.py")):
+            rel = path.relative_to(tmp / "cs_nn").as_posix()
+            text, found = strip_source(path.read_text(encoding="utf-8"), rel)
+            if found:
+                path.write_text(text, encoding="utf-8")
+                stubs += found
+        for nb in sorted((tmp / "notebooks").rglob("*.ipynb")):
+            _clear_notebook(nb)
+        shutil.rmtree(tmp / "output_files", ignore_errors=True)
+        (tmp / "output_files").mkdir()
+        (tmp / "output_files" / ".gitkeep").touch()
+        data = selfcheck.make_data(src / "input_files")
+        atomic_write_text(tmp / "cs_nn" / "course" / "selfcheck.json", selfcheck.data_text(data))
+        leaks = leaked_lines(src, tmp)
+        if leaks:
+            raise ReleaseError(f"solution lines survived the release: {leaks[:5]}")
+        from cs_nn import __version__
+
+        info = {"package_version": __version__, "stubs": [s.__dict__ for s in stubs]}
+        atomic_write_text(tmp / MARKER_FILE, json.dumps(info, indent=1) + "\n")
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return stubs
