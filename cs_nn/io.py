@@ -2,88 +2,24 @@
 
 Floats are written with the shortest representation that reads back to the identical
 float64 (so float32 values round-trip exactly too); integer arrays are written as integers.
-Every write is atomic: a temporary file in the same folder is renamed over the target, so a
-crash never leaves a half-written answer behind.
+Every write is atomic (:mod:`cs_nn._util.files`), so a crash never leaves a half-written
+answer behind.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import shutil
-import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
+
+from cs_nn._util.files import atomic_write_text
 
 
 class CsvFormatError(ValueError):
     """A graded CSV file is malformed: the message names the file, the line and the problem."""
-
-
-def _current_umask() -> int:
-    """The process umask, read without changing it where the OS allows (Linux /proc)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)  # elsewhere: the only portable way to read it is to set it
-    os.umask(mask)
-    return mask
-
-
-def _new_file_mode(path: Path) -> int:
-    """The permissions a plain ``open(path, "wb")`` would leave: an existing file keeps its
-    mode, a new one gets ``0o666 & ~umask``."""
-    try:
-        st = os.stat(path)
-        if stat.S_ISREG(st.st_mode):
-            return stat.S_IMODE(st.st_mode)
-    except OSError:
-        pass
-    return 0o666 & ~_current_umask()
-
-
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | BinaryIO) -> Path:
-    """Write ``data`` (bytes, or a readable binary stream copied in chunks) to ``path``
-    atomically (temp file in the same folder + os.replace).
-
-    The file gets the permissions a plain ``open()`` would give it (``0o666 & ~umask`` for a
-    new file, the old mode when replacing one), not the private 0o600 of a temp file.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):
-            os.fchmod(fd, mode)
-        else:  # pragma: no cover - Windows has no fchmod
-            os.chmod(tmp, mode)
-        with os.fdopen(fd, "wb") as f:
-            if isinstance(data, (bytes, bytearray, memoryview)):
-                f.write(data)
-            else:
-                shutil.copyfileobj(data, f, 1 << 20)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> Path:
-    """Write UTF-8 ``text`` to ``path`` atomically."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
 
 
 def format_values(array: np.ndarray) -> str:
@@ -111,7 +47,9 @@ def write_csv(path: str | os.PathLike[str], array: np.ndarray | float) -> Path:
     return atomic_write_text(path, format_values(arr))
 
 
-def _parse(text: str, path: str, dtype: np.dtype) -> np.ndarray:
+def parse_csv_text(text: str, path: str, dtype: np.dtype) -> np.ndarray:
+    """The values of a graded CSV file's text as a 1-D array of ``dtype`` (``path`` names the
+    file in errors); raises :class:`CsvFormatError` naming the line of the first problem."""
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()  # the final newline
@@ -172,7 +110,7 @@ def read_csv(path: str | os.PathLike[str], shape: Sequence[int] | int | None = N
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
         raise CsvFormatError(f"{path}: not a text file; expected one number per line") from None
-    arr = _parse(text, str(path), np.dtype(dtype))
+    arr = parse_csv_text(text, str(path), np.dtype(dtype))
     if shape is None:
         return arr
     shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)

@@ -18,8 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from cs_nn._util.files import atomic_write_text
     from cs_nn.course import selfcheck
-    from cs_nn.io import atomic_write_text
 
     path = Path(args.out) if args.out else selfcheck.DATA_PATH
     text = selfcheck.data_text(selfcheck.make_data(args.inputs))

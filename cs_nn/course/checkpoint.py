@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn.io import atomic_write_bytes
+from cs_nn._util.files import atomic_write_bytes
 
 FORMAT = "cs_nn-checkpoint"
 CHECKPOINT_VERSION = 1

@@ -21,7 +21,7 @@ import numpy as np
 
 from cs_nn._checks import as_float_array
 from cs_nn._util.arrays import make_grid, smooth
-from cs_nn.io import atomic_write_bytes
+from cs_nn._util.files import atomic_write_bytes
 
 __all__ = [
     "make_grid", "plot_confusion_matrix", "plot_images", "plot_learning_rate_sweep",

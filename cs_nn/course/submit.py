@@ -35,8 +35,8 @@ def build_submission(student: str, output_dir: PathLike | None = None,
                      notebook_dir: PathLike | None = None,
                      out: PathLike | None = None) -> tuple[Path, dict, list[str]]:
     """Write the submission zip; returns (path, manifest, expected files that are missing)."""
+    from cs_nn._util.files import atomic_write_bytes
     from cs_nn.course import paths
-    from cs_nn.io import atomic_write_bytes
 
     if not student.strip():
         raise ValueError("--student must not be empty: give your name or student id")

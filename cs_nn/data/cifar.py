@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from cs_nn.io import atomic_write_bytes
+from cs_nn._util.files import atomic_write_bytes
 
 from ._files import (
     DataFormatError,

@@ -183,7 +183,7 @@ def _clear_notebook(path: Path) -> None:
             cell.outputs = []
             cell.execution_count = None
     nb.metadata.pop("widgets", None)
-    from cs_nn.io import atomic_write_text
+    from cs_nn._util.files import atomic_write_text
 
     atomic_write_text(path, nbformat.writes(nb))
 
@@ -202,8 +202,8 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
     from ``src_root/input_files``. ``force`` replaces an existing release (only a folder that
     holds RELEASE.json is ever deleted). Returns the stubs written.
     """
+    from cs_nn._util.files import atomic_write_text
     from cs_nn.course import selfcheck
-    from cs_nn.io import atomic_write_text
 
     src = Path(src_root).resolve() if src_root is not None else project_root()
     out = Path(out_dir).resolve()

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._util.files import atomic_write_text
 from cs_nn.course.checkpoint import load_checkpoint
-from cs_nn.io import atomic_write_text
 
 RESULTS_FORMAT = "cs_nn-search-results"
 RESULTS_VERSION = 1

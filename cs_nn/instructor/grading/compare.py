@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cs_nn.course.questions import ArraySpec
-from cs_nn.io import CsvFormatError, _parse
+from cs_nn.io import CsvFormatError, parse_csv_text
 
 #: A graded CSV larger than this is refused unread (the biggest answer is a few hundred kB).
 MAX_CSV_BYTES = 8 * 1024 * 1024
@@ -50,7 +50,7 @@ def parse_values(data: bytes, file: str, spec: ArraySpec) -> np.ndarray:
     except UnicodeDecodeError:
         raise CsvFormatError(f"{file}: not a UTF-8 text file; expected one number per line") \
             from None
-    arr = _parse(text, file, np.dtype(spec.dtype))
+    arr = parse_csv_text(text, file, np.dtype(spec.dtype))
     if arr.size != spec.size:
         raise CsvFormatError(f"{file}: has {arr.size} values but the answer has shape "
                              f"{spec.shape} ({spec.size} values, one per line, row-major)"

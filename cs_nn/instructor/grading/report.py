@@ -13,9 +13,9 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from cs_nn._util.files import atomic_write_text
 from cs_nn.course.questions import Question
 from cs_nn.instructor.grading.grade import SubmissionResult
-from cs_nn.io import atomic_write_text
 
 PathLike = str | os.PathLike[str]
 
