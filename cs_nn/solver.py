@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn._checks import NonFiniteError, as_label_array
-from cs_nn.course.checkpoint import save_checkpoint, training_metadata
+from cs_nn._util.checkpoint import save_checkpoint, training_metadata
 from cs_nn.solver_options import (
     SolverOptions,
     check_model,
@@ -297,5 +297,5 @@ class Solver:
     def save_checkpoint(self, path: str | Path) -> Path:
         """Save the model's current params with the training state (histories, epoch, lr,
         options) as JSON metadata; read it back with
-        :func:`cs_nn.course.checkpoint.load_checkpoint`."""
+        :func:`cs_nn._util.checkpoint.load_checkpoint`."""
         return save_checkpoint(path, self.model.params, training_metadata(self))

@@ -10,7 +10,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from cs_nn.course.checkpoint import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
+from cs_nn._util.checkpoint import CHECKPOINT_VERSION, load_checkpoint, save_checkpoint
 
 
 def _params():

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs_nn.course.checkpoint import load_checkpoint, save_checkpoint
+from cs_nn._util.checkpoint import load_checkpoint, save_checkpoint
 from cs_nn.course.delivery import load_bundle, load_model, predict_folder, save_model
 from cs_nn.course.model_size import MAX_PARAMS, num_params
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cs_nn.course import dropout_check as dropout
+from cs_nn.course.compare import compare_arrays, diagnose, parse_values
 from cs_nn.course.questions import ArraySpec
-from cs_nn.instructor.grading import dropout
-from cs_nn.instructor.grading.compare import compare_arrays, diagnose, parse_values
 from cs_nn.io import CsvFormatError
 
 RTOL, ATOL = 1e-5, 1e-7

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from cs_nn import optim
-from cs_nn.course.checkpoint import load_checkpoint
+from cs_nn._util.checkpoint import load_checkpoint
 from cs_nn.layers import linear_backward, linear_forward, softmax_loss
 from cs_nn.schedules import StepDecay, momentum_ramp
 from cs_nn.solver import Solver, SolverOptions

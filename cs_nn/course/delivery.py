@@ -1,7 +1,7 @@
 """Deliver a trained model: one file with architecture, weights and preprocessing; predict images.
 
 ``save_model(path, model, mean=mean, image_shape=(1, 48, 48), class_names=names)`` writes a
-``.npz`` file (via :mod:`cs_nn.course.checkpoint`: arrays plus a JSON header, never pickle) holding
+``.npz`` file (via :mod:`cs_nn._util.checkpoint`: arrays plus a JSON header, never pickle) holding
 the model class ("FullyConnectedNet", "ThreeLayerConvNet" or "Classifier"), its ``config``,
 its parameters, a format version, and how to turn image pixels into model inputs::
 
@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn.course.checkpoint import check_version, load_checkpoint, save_checkpoint
+from cs_nn._util.checkpoint import check_version, load_checkpoint, save_checkpoint
 from cs_nn.course.model_size import check_model_size
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.nn.classifier import Classifier

@@ -37,9 +37,9 @@ from pathlib import Path
 import numpy as np
 
 from cs_nn import __version__
+from cs_nn.course import dropout_check as dropout
+from cs_nn.course.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values
 from cs_nn.course.questions import INPUT_SEED, Question, all_questions, get_question
-from cs_nn.instructor.grading import dropout
-from cs_nn.instructor.grading.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values
 from cs_nn.io import CsvFormatError
 
 PathLike = str | os.PathLike[str]

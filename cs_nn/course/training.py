@@ -200,8 +200,8 @@ def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, 
     scale to [0, 1]); its metadata holds the summary and the Solver's training state."""
     from matplotlib.figure import Figure  # not pyplot: no global figure to leak
 
+    from cs_nn._util.checkpoint import training_metadata
     from cs_nn._util.files import atomic_write_text
-    from cs_nn.course.checkpoint import training_metadata
     from cs_nn.course.delivery import save_model
     from cs_nn.course.plotting import plot_training_curves, save_figure
 

@@ -3,7 +3,7 @@
 A results file holds one JSON header line ``{"format": "cs_nn-search-results", "version": 1}``
 then one JSON record per finished trial; the best trial's parameters (name -> array of the
 model's parameter shape, e.g. W1: (D, H)) sit next to it in ``<name>.best.npz``, written with
-:mod:`cs_nn.course.checkpoint` (never pickle).
+:mod:`cs_nn._util.checkpoint` (never pickle).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._util.checkpoint import load_checkpoint
 from cs_nn._util.files import atomic_write_text
-from cs_nn.course.checkpoint import load_checkpoint
 
 RESULTS_FORMAT = "cs_nn-search-results"
 RESULTS_VERSION = 1

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
-from cs_nn.course.checkpoint import save_checkpoint
+from cs_nn._util.checkpoint import save_checkpoint
 from cs_nn.course.search.results import (
     SearchResult,
     _best_path,

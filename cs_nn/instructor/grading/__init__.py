@@ -1,7 +1,7 @@
 """Grading the graded CSV files learners submit.
 
-* :mod:`~cs_nn.instructor.grading.compare` — tolerance comparison and hints.
-* :mod:`~cs_nn.instructor.grading.dropout` — statistical checks of dropout outputs.
+* :mod:`~cs_nn.course.compare` — tolerance comparison and hints.
+* :mod:`~cs_nn.course.dropout_check` — statistical checks of dropout outputs.
 * :mod:`~cs_nn.instructor.grading.submission` — opening an untrusted folder or zip safely.
 * :mod:`~cs_nn.instructor.grading.grade` — grading submissions (one, or many in parallel).
 * :mod:`~cs_nn.instructor.grading.report` — ``grades.csv`` and per-submission feedback files.

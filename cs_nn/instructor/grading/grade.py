@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from cs_nn.course.questions import Question, all_questions
-from cs_nn.instructor.grading import dropout
-from cs_nn.instructor.grading.compare import (
+from cs_nn.course import dropout_check as dropout
+from cs_nn.course.compare import (
     MALFORMED,
     MISMATCH,
     MISSING,
@@ -29,6 +28,7 @@ from cs_nn.instructor.grading.compare import (
     compare_arrays,
     parse_values,
 )
+from cs_nn.course.questions import Question, all_questions
 from cs_nn.instructor.grading.submission import (
     MANIFEST,
     OUTPUT_NAME,

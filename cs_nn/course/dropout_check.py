@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from cs_nn.instructor.grading.compare import compare_arrays
+from cs_nn.course.compare import compare_arrays
 
 #: Allowed deviation of the zero fraction, in binomial standard deviations. With z = 5 a
 #: correct answer fails with probability below 1e-6.
