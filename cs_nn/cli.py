@@ -13,10 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from cs_nn import __version__, commands
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as ``cs-nn: error: ...`` without a traceback."""
+from cs_nn.commands import CommandError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,17 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"cs-nn {args.command}: interrupted", file=sys.stderr)
         return 130
-
-
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
-    """Print a plain aligned text table (used by several commands)."""
-    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    line = "  ".join("-" * w for w in widths)
-    for i, row in enumerate(cells):
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-        if i == 0:
-            print(line)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import cs_nn
-from cs_nn.cli import main, print_table
+from cs_nn.cli import main
+from cs_nn.commands import print_table
 from cs_nn.course import graded
 from cs_nn.course.questions import all_questions, get_question
 from cs_nn.io import read_csv, write_csv

@@ -16,7 +16,8 @@ from synthetic_submissions import (
     zip_with_entry,
 )
 
-from cs_nn.instructor.grading.submission import SubmissionError, open_submission, safe_name
+from cs_nn.course.submit import safe_name
+from cs_nn.instructor.grading.submission import SubmissionError, open_submission
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 

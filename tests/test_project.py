@@ -231,3 +231,143 @@ def test_marker_checker_itself() -> None:
 def test_the_package_has_solution_regions() -> None:
     total = sum(len(_regions(p.read_text(encoding="utf-8").splitlines())) for p in SOURCES)
     assert total >= 20  # the foundation layers alone have more than that
+
+
+# --- the import graph: imports run one way (commands -> instructor -> course -> teaching) ---
+
+#: Layer of each part of the package, lowest first; a module may import only its own layer or
+#: lower ones. Unlisted modules belong to the teaching layer (the package root).
+LAYERS = {"cs_nn": 0, "cs_nn._checks": 0, "cs_nn._util": 0, "cs_nn.course": 2,
+          "cs_nn.pytorch": 2, "cs_nn.instructor": 3, "cs_nn.commands": 4, "cs_nn.cli": 5}
+TEACHING = 1
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def layer_of(module: str) -> int:
+    """The layer of a module: its longest listed prefix in LAYERS, else the teaching layer."""
+    best = max((p for p in LAYERS if module == p or module.startswith(p + ".")),
+               key=len, default=None)
+    return TEACHING if best is None or (best == "cs_nn" and module != "cs_nn") else LAYERS[best]
+
+
+def import_graph(sources: dict[str, str]) -> dict[str, dict[str, tuple[int, bool]]]:
+    """module -> {imported cs_nn module: (line, inside a function)}, from every import
+    statement, module-level and function-level alike. ``sources`` maps module name -> text
+    (names ending in an ``__init__`` package are given as the package name)."""
+    packages = {m for m in sources if any(o.startswith(m + ".") for o in sources)}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in sources:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, dict[str, tuple[int, bool]]] = {m: {} for m in sources}
+    for module, text in sources.items():
+        tree = ast.parse(text)
+        in_function = {id(n) for f in ast.walk(tree)
+                       if isinstance(f, ast.FunctionDef | ast.AsyncFunctionDef)
+                       for n in ast.walk(f)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                targets = [resolve(a.name) for a in node.names if a.name.startswith("cs_nn")]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    here = module.split(".") if module in packages else module.split(".")[:-1]
+                    here = here[:len(here) - node.level + 1]
+                    base = ".".join(here + ([node.module] if node.module else []))
+                if not base.startswith("cs_nn"):
+                    continue
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in sources else resolve(base)
+                           for a in node.names]
+            else:
+                continue
+            for target in targets:
+                if target and target != module:
+                    graph[module].setdefault(target, (node.lineno, id(node) in in_function))
+    return graph
+
+
+def import_problems(graph: dict[str, dict[str, tuple[int, bool]]]) -> list[str]:
+    """Every upward arrow (to a higher layer) and every import loop of the graph."""
+    problems = [f"{m}:{line} imports {t} (layer {layer_of(t)} > {layer_of(m)})"
+                for m, targets in sorted(graph.items())
+                for t, (line, _) in sorted(targets.items()) if layer_of(t) > layer_of(m)]
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    loops = []
+
+    def visit(v: str) -> None:  # Tarjan's strongly connected components
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, {}):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                loops.append("import loop: " + " <-> ".join(sorted(component)))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return problems + loops
+
+
+def _package_graph() -> dict[str, dict[str, tuple[int, bool]]]:
+    return import_graph({_module_name(p): p.read_text(encoding="utf-8") for p in SOURCES})
+
+
+def test_imports_run_one_way_without_loops() -> None:
+    problems = import_problems(_package_graph())
+    assert problems == [], "\n".join(problems)
+
+
+def test_function_level_imports_say_why() -> None:
+    """A function-level import of cs_nn code is allowed only where it defers a heavy optional
+    dependency, with a comment on its line saying so."""
+    bare = []
+    for path in SOURCES:
+        text = path.read_text(encoding="utf-8")
+        lines = text.splitlines()
+        for fn in ast.walk(ast.parse(text)):
+            if not isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(fn):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or "."] if isinstance(node, ast.ImportFrom) else [])
+                local = any(n.startswith(("cs_nn", ".")) for n in names) or (
+                    isinstance(node, ast.ImportFrom) and node.level > 0)
+                if local and "#" not in lines[node.lineno - 1]:
+                    bare.append(f"{path.relative_to(ROOT)}:{node.lineno}: "
+                                f"{lines[node.lineno - 1].strip()}")
+    assert bare == [], "import at module level, or say why not:\n" + "\n".join(sorted(set(bare)))
+
+
+def test_import_checker_itself() -> None:
+    sources = {"cs_nn": "", "cs_nn.layers": "from cs_nn._checks import x",
+               "cs_nn._checks": "def f():\n    from cs_nn.course import paths\n",
+               "cs_nn.course": "", "cs_nn.course.paths": "from . import graded",
+               "cs_nn.course.graded": "import cs_nn.course.paths"}
+    graph = import_graph(sources)
+    assert graph["cs_nn._checks"] == {"cs_nn.course.paths": (2, True)}
+    assert graph["cs_nn.course.paths"] == {"cs_nn.course.graded": (1, False)}
+    problems = import_problems(graph)
+    assert any("cs_nn._checks:2 imports cs_nn.course.paths" in p for p in problems), problems
+    assert "import loop: cs_nn.course.graded <-> cs_nn.course.paths" in problems
+    assert len(problems) == 2
+    assert layer_of("cs_nn.layers.conv") == TEACHING and layer_of("cs_nn.cli") == 5
+    assert layer_of("cs_nn._util.files") == 0 and layer_of("cs_nn.course.search.runner") == 2

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from cs_nn.commands import print_table
+from cs_nn.course.selfcheck import check_outputs, load_data
+
 NAME = "check"
 HELP = "check your output_files/ (missing, malformed, matches the reference) without answers"
 
@@ -16,9 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.cli import print_table
-    from cs_nn.course.selfcheck import check_outputs, load_data
-
     results = check_outputs(args.outputs, args.inputs, args.only, load_data(args.data))
     print_table(["question", "file", "status", "details"],
                 [(r.question, r.file, r.status,

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cs_nn.commands import print_table
+from cs_nn.instructor.grading.grade import build_key, grade_many
+from cs_nn.instructor.grading.report import write_feedback, write_grades_csv
+
 NAME = "grade"
 HELP = "grade submissions (folders or zips, or folders of them): grades.csv + feedback files"
 
@@ -26,10 +30,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.cli import print_table
-    from cs_nn.instructor.grading.grade import build_key, grade_many
-    from cs_nn.instructor.grading.report import write_feedback, write_grades_csv
-
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be at least 1")
     key = build_key(args.inputs, args.key)

@@ -6,6 +6,9 @@ import argparse
 import tempfile
 from pathlib import Path
 
+from cs_nn.course import paths
+from cs_nn.course.graded import write_inputs
+
 NAME = "make-inputs"
 HELP = "regenerate input_files/ from the seeded generator (or --check the committed ones)"
 
@@ -17,9 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.course import paths
-    from cs_nn.course.graded import write_inputs
-
     folder = Path(args.out) if args.out else paths.input_dir()
     if not args.check:
         written = write_inputs(folder)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from cs_nn._util.files import atomic_write_text
+from cs_nn.course import selfcheck
+
 NAME = "make-selfcheck"
 HELP = "build the self-check data (salted hashes, no answers) from the reference outputs"
 
@@ -18,9 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn._util.files import atomic_write_text
-    from cs_nn.course import selfcheck
-
     path = Path(args.out) if args.out else selfcheck.DATA_PATH
     text = selfcheck.data_text(selfcheck.make_data(args.inputs))
     if args.check:

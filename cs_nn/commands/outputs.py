@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from cs_nn.commands import print_table
+from cs_nn.course.graded import write_reference_outputs
+from cs_nn.course.questions import all_questions, get_question
+
 NAME = "outputs"
 HELP = "compute the reference answer of every question and write the graded CSVs"
 
@@ -16,10 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.cli import print_table
-    from cs_nn.course.graded import write_reference_outputs
-    from cs_nn.course.questions import all_questions, get_question
-
     questions = [get_question(k) for k in args.only] if args.only else all_questions()
     rows = write_reference_outputs(args.inputs, args.out, questions)
     print_table(["notebook", "question", "file", "shape"],

@@ -6,6 +6,10 @@ import argparse
 import sys
 import warnings
 
+from cs_nn.commands import print_table
+from cs_nn.course.delivery import load_bundle, predict_folder
+from cs_nn.io import write_csv
+
 NAME = "predict"
 HELP = "predict the class of every PNG / JPEG image in a folder with a model saved by save_model"
 
@@ -21,10 +25,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
-
-    from cs_nn.cli import print_table
-    from cs_nn.course.delivery import load_bundle, predict_folder
-    from cs_nn.io import write_csv
 
     bundle = load_bundle(args.model)
     with warnings.catch_warnings(record=True) as caught:

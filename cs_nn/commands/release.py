@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from cs_nn.commands import CommandError
+from cs_nn.instructor.release import ReleaseError, build_release
+from cs_nn.instructor.release_verify import verify_release
+
 NAME = "release"
 HELP = "build the student release: solution regions stubbed, notebook outputs cleared"
 
@@ -20,10 +24,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.cli import CommandError
-    from cs_nn.instructor.release import ReleaseError, build_release
-    from cs_nn.instructor.release_verify import verify_release
-
     try:
         stubs = build_release(args.out_dir, args.src, args.force)
     except ReleaseError as exc:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from cs_nn.course.submit import build_submission
+
 NAME = "submit"
 HELP = "zip output_files/ (and notebooks with --notebooks) into one archive with a manifest"
 
@@ -18,8 +20,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.course.submit import build_submission
-
     path, manifest, missing = build_submission(args.student, args.outputs, args.notebooks,
                                                args.out)
     print(f"wrote {path} with {len(manifest['files'])} files")

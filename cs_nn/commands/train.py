@@ -6,6 +6,17 @@ import argparse
 import math
 import sys
 
+from cs_nn.commands import print_table
+from cs_nn.course.training import (
+    DATASETS,
+    MODELS,
+    UPDATE_RULES,
+    TrainConfig,
+    load_data,
+    save_run,
+    train_model,
+)
+
 NAME = "train"
 HELP = ("train a model on a dataset (default: the offline 8x8 digits) with a progress bar; "
         "save the curves (PNG) and the model (.npz)")
@@ -38,8 +49,6 @@ def _weight_scale(text: str) -> float | str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from cs_nn.course.training import DATASETS, MODELS, UPDATE_RULES, TrainConfig
-
     d = TrainConfig()
     add = parser.add_argument
     add("--dataset", choices=DATASETS, default=d.dataset,
@@ -73,9 +82,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
-
-    from cs_nn.cli import print_table
-    from cs_nn.course.training import TrainConfig, load_data, save_run, train_model
 
     config = TrainConfig(
         dataset=args.dataset, model=args.model, hidden_dims=list(args.hidden_dims),

@@ -38,7 +38,9 @@ import numpy as np
 
 from cs_nn import __version__
 from cs_nn.course import dropout_check as dropout
+from cs_nn.course import paths
 from cs_nn.course.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values
+from cs_nn.course.graded import load_inputs
 from cs_nn.course.questions import INPUT_SEED, Question, all_questions, get_question
 from cs_nn.io import CsvFormatError
 
@@ -83,9 +85,6 @@ def make_file_entry(reference: np.ndarray, salt: str, rtol: float, atol: float) 
 def make_data(input_dir: PathLike | None = None,
               questions: Iterable[Question] | None = None) -> dict:
     """Build the self-check data from the reference solution and the input files."""
-    from cs_nn.course import paths
-    from cs_nn.course.graded import load_inputs
-
     folder = paths.input_dir(input_dir)
     data: dict = {"format": FORMAT, "package_version": __version__, "input_seed": INPUT_SEED,
                   "iterations": ITERATIONS, "step_factor": STEP_FACTOR, "questions": {}}
@@ -164,8 +163,6 @@ def _check_question(q: Question, qdata: dict | None, out_dir: Path,
         except CsvFormatError as exc:
             res.append(CheckResult(q.key, q.notebook, fname, MALFORMED, str(exc)))
     if q.grading == "dropout":
-        from cs_nn.course.graded import load_inputs
-
         try:
             inputs = load_inputs(q, in_dir)
         except (OSError, CsvFormatError) as exc:
@@ -202,8 +199,6 @@ def check_outputs(output_dir: PathLike | None = None, input_dir: PathLike | None
 
     Returns one :class:`CheckResult` per expected output file, in question order.
     """
-    from cs_nn.course import paths
-
     data = data if data is not None else load_data()
     qs = [get_question(q) if isinstance(q, str) else q for q in questions] if questions \
         else all_questions()

@@ -12,15 +12,26 @@ import hashlib
 import io
 import json
 import os
+import re
 import zipfile
 from pathlib import Path
 
 from cs_nn import __version__
+from cs_nn._util.files import atomic_write_bytes
+from cs_nn.course import paths
 from cs_nn.course.questions import INPUT_SEED, all_questions
-from cs_nn.instructor.grading.submission import OUTPUT_NAME, safe_name
 
 PathLike = str | os.PathLike[str]
 _DATE = (2020, 1, 1, 0, 0, 0)
+MANIFEST = "manifest.json"
+#: The name of a graded output file: ``<key>_out.csv`` or ``<key>_out_<name>.csv``.
+OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_]+_out(_[A-Za-z0-9_]+)?\.csv$")
+
+
+def safe_name(text: str) -> str:
+    """A file-name-safe identity: letters, digits, '.', '_' and '-' only."""
+    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", text)).strip("._")
+    return cleaned[:80] or "submission"
 
 
 def _add(zf: zipfile.ZipFile, arcname: str, data: bytes) -> dict:
@@ -35,9 +46,6 @@ def build_submission(student: str, output_dir: PathLike | None = None,
                      notebook_dir: PathLike | None = None,
                      out: PathLike | None = None) -> tuple[Path, dict, list[str]]:
     """Write the submission zip; returns (path, manifest, expected files that are missing)."""
-    from cs_nn._util.files import atomic_write_bytes
-    from cs_nn.course import paths
-
     if not student.strip():
         raise ValueError("--student must not be empty: give your name or student id")
     outputs = paths.output_dir(output_dir)
@@ -61,7 +69,7 @@ def build_submission(student: str, output_dir: PathLike | None = None,
             "seeds": {q.key: q.params["seed"] for q in all_questions() if "seed" in q.params},
             "files": files,
         }
-        _add(zf, "manifest.json", (json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        _add(zf, MANIFEST, (json.dumps(manifest, indent=1, sort_keys=True) + "\n")
              .encode())
     path = Path(out) if out else Path(f"submission_{safe_name(student)}.zip")
     atomic_write_bytes(path, buf.getvalue())

@@ -25,6 +25,14 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._util.checkpoint import training_metadata
+from cs_nn._util.files import atomic_write_text
+from cs_nn.course.delivery import save_model
+from cs_nn.course.plotting import plot_training_curves, save_figure
+from cs_nn.data import flatten, load_dataset, subtract_mean, train_val_split
+from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
+from cs_nn.solver import Solver
+
 DATASETS = ("digits", "mnist", "fashion-mnist", "cifar10", "cifar2")
 MODELS = ("mlp", "convnet")
 UPDATE_RULES = ("sgd", "sgd_momentum", "rmsprop", "adam")
@@ -114,8 +122,6 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
     any flattening; ``info``. Raises the loader's clear
     ``DatasetNotFoundError`` (a FileNotFoundError) when the files are missing.
     """
-    from cs_nn.data import flatten, load_dataset, subtract_mean, train_val_split
-
     config.validate()
     name = config.dataset.replace("-", "_")
     kwargs: dict[str, Any] = {"num_train": config.num_train}
@@ -133,8 +139,6 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
 
 def build_model(config: TrainConfig, input_shape: Sequence[int], num_classes: int) -> Any:
     """A freshly initialised model for ``config``; input_shape is one sample's shape."""
-    from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
-
     config.validate()
     if config.model == "mlp":
         ws = "he" if config.weight_scale is None else config.weight_scale
@@ -157,8 +161,6 @@ def train_model(config: TrainConfig, data: dict[str, Any] | None = None, verbose
     The model ends with the parameters of its best validation epoch. ``verbose`` shows the
     Solver's progress bar. A diverging run raises the Solver's FloatingPointError.
     """
-    from cs_nn.solver import Solver
-
     config.validate()
     if data is None:
         data = load_data(config)
@@ -199,11 +201,6 @@ def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, 
     image shape and the training mean (inputs are ``pixels / 255 - mean``, as the loaders
     scale to [0, 1]); its metadata holds the summary and the Solver's training state."""
     from matplotlib.figure import Figure  # not pyplot: no global figure to leak
-
-    from cs_nn._util.checkpoint import training_metadata
-    from cs_nn._util.files import atomic_write_text
-    from cs_nn.course.delivery import save_model
-    from cs_nn.course.plotting import plot_training_curves, save_figure
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

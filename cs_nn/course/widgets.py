@@ -27,7 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn.course.lr_finder import LRFinderResult, lr_range_test
+from cs_nn.course.lr_finder import LRFinderResult, lr_range_test, plot_lr_range_test
+from cs_nn.course.plotting import plot_training_curves
 from cs_nn.solver import Solver
 
 Listener = Callable[[str, "RunHistory"], None]
@@ -211,8 +212,6 @@ class TunerWidget:
 
     def on_find_clicked(self, _button: Any = None) -> None:
         """"Find lr": range test, plot it, move the slider to the suggestion."""
-        from cs_nn.course.lr_finder import plot_lr_range_test
-
         self.status.value = "running the learning-rate range test ..."
         result = self.finder_result = self.tuner.find_lr()
         self.figure.clear()
@@ -233,7 +232,6 @@ class TunerWidget:
     # ---------------------------------------------------------------- drawing
     def redraw(self, run: RunHistory) -> None:
         """Draw ``run``'s loss and accuracy curves into ``figure`` and show it in ``output``."""
-        from cs_nn.course.plotting import plot_training_curves
 
         self.figure.clear()
         window = max(1, min(self.smooth_window, len(run.loss_history)))

@@ -18,6 +18,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import cs_nn
+from cs_nn import __version__
+from cs_nn._util.files import atomic_write_text
+from cs_nn.course import selfcheck
+
 BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
 MARKER_FILE = "RELEASE.json"
 #: What the release holds (top-level names of the project); anything else stays behind.
@@ -183,14 +188,10 @@ def _clear_notebook(path: Path) -> None:
             cell.outputs = []
             cell.execution_count = None
     nb.metadata.pop("widgets", None)
-    from cs_nn._util.files import atomic_write_text
-
     atomic_write_text(path, nbformat.writes(nb))
 
 
 def project_root() -> Path:
-    import cs_nn
-
     return Path(cs_nn.__file__).resolve().parent.parent
 
 
@@ -202,9 +203,6 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
     from ``src_root/input_files``. ``force`` replaces an existing release (only a folder that
     holds RELEASE.json is ever deleted). Returns the stubs written.
     """
-    from cs_nn._util.files import atomic_write_text
-    from cs_nn.course import selfcheck
-
     src = Path(src_root).resolve() if src_root is not None else project_root()
     out = Path(out_dir).resolve()
     if not (src / "cs_nn").is_dir() or not (src / "pyproject.toml").is_file():
@@ -240,8 +238,6 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
         leaks = leaked_lines(src, tmp)
         if leaks:
             raise ReleaseError(f"solution lines survived the release: {leaks[:5]}")
-        from cs_nn import __version__
-
         info = {"package_version": __version__, "stubs": [s.__dict__ for s in stubs]}
         atomic_write_text(tmp / MARKER_FILE, json.dumps(info, indent=1) + "\n")
         if out.exists():

@@ -28,13 +28,10 @@ from cs_nn.course.compare import (
     compare_arrays,
     parse_values,
 )
+from cs_nn.course.graded import load_inputs
 from cs_nn.course.questions import Question, all_questions
-from cs_nn.instructor.grading.submission import (
-    MANIFEST,
-    OUTPUT_NAME,
-    SubmissionError,
-    open_submission,
-)
+from cs_nn.course.submit import MANIFEST, OUTPUT_NAME
+from cs_nn.instructor.grading.submission import SubmissionError, open_submission
 from cs_nn.io import CsvFormatError, read_csv
 
 PathLike = str | os.PathLike[str]
@@ -52,8 +49,6 @@ class AnswerKey:
 def build_key(input_dir: PathLike | None = None, key_dir: PathLike | None = None,
               questions: Iterable[Question] | None = None) -> AnswerKey:
     """Recompute the answer key from the input files, or read it from ``key_dir``."""
-    from cs_nn.course.graded import load_inputs
-
     key = AnswerKey(list(questions) if questions is not None else all_questions())
     for q in key.questions:
         inputs = load_inputs(q, input_dir)

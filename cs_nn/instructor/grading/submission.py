@@ -22,12 +22,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from cs_nn.course.submit import MANIFEST, OUTPUT_NAME, safe_name
+
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_TOTAL_BYTES = 64 * 1024 * 1024
 MAX_ENTRIES = 2000
 MAX_RATIO = 200  # uncompressed / compressed, above 1 MB
-MANIFEST = "manifest.json"
-OUTPUT_NAME = re.compile(r"^[A-Za-z0-9_]+_out(_[A-Za-z0-9_]+)?\.csv$")
 
 
 class SubmissionError(ValueError):
@@ -51,12 +51,6 @@ class Submission:
     files: dict[str, bytes] = field(default_factory=dict)
     manifest: dict | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def safe_name(text: str) -> str:
-    """A file-name-safe identity: letters, digits, '.', '_' and '-' only."""
-    cleaned = re.sub(r"\.{2,}", ".", re.sub(r"[^A-Za-z0-9._-]+", "_", text)).strip("._")
-    return cleaned[:80] or "submission"
 
 
 def _check_member_path(name: str) -> None:
