@@ -1,12 +1,14 @@
-"""Input checks shared by the layers: one clear message instead of a numpy traceback.
+"""The one set of input checks of the package: one clear message instead of a traceback.
 
 Every public compute function validates its arguments with these helpers *before* the
 solution region, so a learner's half-finished implementation still gets friendly errors.
+Layers, models, the Solver, schedules, data loaders and the course tools all use them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -79,3 +81,50 @@ def check_same_shape(name: str, arr: np.ndarray, ref_name: str, ref: np.ndarray)
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """float32 only when every input is float32, else float64."""
     return np.result_type(*arrays, np.float32)
+
+
+def is_int(value: object) -> bool:
+    """True for a Python or numpy integer; False for a bool (True is not a count)."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(name: str, value: object, low: int | None = None, high: int | None = None, *,
+              allow_none: bool = False, note: str = "") -> int | None:
+    """``value`` as a Python int, or a ValueError naming ``name`` and the allowed range.
+
+    ``low`` / ``high`` bound the value (inclusive); ``allow_none`` lets None through (and
+    returns it); ``note`` is appended to the message (e.g. " (a layer width)").
+    """
+    if value is None and allow_none:
+        return None
+    if not is_int(value) or (low is not None and value < low) or (
+            high is not None and value > high):
+        if low is not None and high is not None:
+            want = f"an integer in [{low}, {high}]"
+        elif low is not None:
+            want = f"an integer >= {low}"
+        elif high is not None:
+            want = f"an integer <= {high}"
+        else:
+            want = "an integer"
+        extra = " or None" if allow_none else ""
+        raise ValueError(f"{name} must be {want}{extra}{note}, got {value!r}")
+    return int(value)
+
+
+def check_seed(seed: object) -> int | None:
+    """A seed must be None or an int (so a model's config stays JSON-able)."""
+    if seed is not None and not is_int(seed):
+        raise TypeError(f"seed must be an int or None, got {seed!r}")
+    return None if seed is None else int(seed)
+
+
+def as_dtype(dtype: Any) -> np.dtype:
+    """``np.float32`` / ``np.float64`` (or their names) as a numpy dtype; anything else raises."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as err:
+        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from err
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64, got {dt}")
+    return dt

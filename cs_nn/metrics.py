@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cs_nn._checks import as_float_array, as_label_array
+from cs_nn._checks import as_float_array, as_label_array, check_int
 
 
 def _as_labels(name: str, y: object) -> np.ndarray:
@@ -54,10 +54,8 @@ def _check_labels(y_true: object, y_pred: object,
                          "they must describe the same samples")
     if num_classes is None:
         num_classes = int(max(yt.max(), yp.max())) + 1
-    elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) \
-            or num_classes < 1:
-        raise ValueError(f"num_classes must be an integer >= 1, got {num_classes!r}")
-    num_classes = int(num_classes)
+    else:
+        num_classes = check_int("num_classes", num_classes, 1)
     yt = as_label_array("y_true", yt, num_classes=num_classes)
     yp = as_label_array("y_pred", yp, num_classes=num_classes)
     return yt, yp, num_classes
@@ -204,8 +202,7 @@ def classification_report(y_true: np.ndarray, y_pred: np.ndarray,
             raise ValueError(f"class_names has {len(class_names)} names but num_classes is "
                              f"{num_classes}; give one name per class")
         num_classes = len(class_names)
-    if isinstance(digits, bool) or not isinstance(digits, int) or digits < 0:
-        raise ValueError(f"digits must be an integer >= 0, got {digits!r}")
+    check_int("digits", digits, 0)
     s = precision_recall_f1(y_true, y_pred, num_classes)
     C = s.support.shape[0]
     names = class_names if class_names is not None else [str(c) for c in range(C)]

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import as_float_array, check_same_shape
+from cs_nn._checks import as_float_array, check_int, check_same_shape
 
 Config = dict[str, Any]
 UpdateRule = Callable[[np.ndarray, np.ndarray, "Config | None"], tuple[np.ndarray, Config]]
@@ -67,9 +67,7 @@ def _prepare(rule: str, w: object, dw: object, config: Config | None
         if kind == "state":
             out[key] = _own_state(rule, key, value, w)
         elif kind == "count":
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"{rule}: config['{key}'] must be an integer >= 0, got {value!r}")
-            out[key] = int(value)
+            out[key] = check_int(f"{rule}: config['{key}']", value, 0)
         else:
             out[key] = _hyper(rule, key, value, kind)
     return w, dw, out

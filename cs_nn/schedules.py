@@ -12,13 +12,7 @@ import dataclasses
 import math
 from typing import Any, ClassVar
 
-import numpy as np
-
-
-def _check_epoch(epoch: object) -> int:
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)) or epoch < 0:
-        raise ValueError(f"epoch must be an integer >= 0, got {epoch!r}")
-    return int(epoch)
+from cs_nn._checks import check_int
 
 
 def _is_number(value: object) -> bool:
@@ -35,11 +29,6 @@ def _finite(name: str, value: float) -> None:
         raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
-def _count(name: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-
-
 class Schedule:
     """Base class: ``schedule(epoch) -> float`` and a JSON-able ``to_dict()``."""
 
@@ -50,7 +39,7 @@ class Schedule:
         Schedule.registry[cls.__name__] = cls
 
     def __call__(self, epoch: int) -> float:
-        return float(self._at(_check_epoch(epoch)))
+        return float(self._at(check_int("epoch", epoch, 0)))
 
     def _at(self, epoch: int) -> float:
         raise NotImplementedError
@@ -86,7 +75,7 @@ class StepDecay(Schedule):
         _positive("initial", self.initial)
         if not (_is_number(self.factor) and 0 < self.factor <= 1):
             raise ValueError(f"factor must be in (0, 1], got {self.factor!r}")
-        _count("step_size", self.step_size)
+        check_int("step_size", self.step_size, 1)
 
     def _at(self, epoch: int) -> float:
         return self.initial * self.factor ** (epoch // self.step_size)
@@ -119,7 +108,7 @@ class CosineDecay(Schedule):
 
     def __post_init__(self) -> None:
         _positive("initial", self.initial)
-        _count("num_epochs", self.num_epochs)
+        check_int("num_epochs", self.num_epochs, 1)
         if not (_is_number(self.final) and 0 <= self.final <= self.initial):
             raise ValueError(f"final must be in [0, initial={self.initial}], got {self.final!r}")
 
@@ -139,7 +128,7 @@ class LinearRamp(Schedule):
     def __post_init__(self) -> None:
         _finite("start", self.start)
         _finite("end", self.end)
-        _count("num_epochs", self.num_epochs)
+        check_int("num_epochs", self.num_epochs, 1)
 
     def _at(self, epoch: int) -> float:
         frac = min(epoch, self.num_epochs) / self.num_epochs

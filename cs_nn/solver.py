@@ -31,12 +31,11 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import NonFiniteError, as_label_array
+from cs_nn._checks import NonFiniteError, as_label_array, check_int
 from cs_nn._util.checkpoint import save_checkpoint, training_metadata
 from cs_nn.solver_options import (
     SolverOptions,
     check_model,
-    int_option,
     parse_options,
     resolve_update_rule,
     validate_options,
@@ -282,14 +281,14 @@ class Solver:
         """
         X = self._as_x("X", X)
         y = as_label_array("y", y, num_classes=self.num_classes, n=X.shape[0])
-        int_option("num_samples", num_samples, 1, allow_none=True)
-        int_option("batch_size", batch_size, 1)
+        check_int("num_samples", num_samples, 1, allow_none=True)
+        check_int("batch_size", batch_size, 1)
         return self._evaluate(X, y, num_samples, batch_size)[0]
 
     def predict(self, X: np.ndarray, batch_size: int = 100) -> np.ndarray:
         """Predicted labels (N,) for X (N, ...), ``batch_size`` samples at a time."""
         X = self._as_x("X", X)
-        int_option("batch_size", batch_size, 1)
+        check_int("batch_size", batch_size, 1)
         return np.concatenate([np.asarray(self.model.loss(X[s:s + batch_size])).argmax(axis=1)
                                for s in range(0, X.shape[0], batch_size)])
 

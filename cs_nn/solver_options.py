@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
+from cs_nn._checks import check_int
 
 Callback = Callable[[Any, str], None]  # cb(solver, event)
 
@@ -40,14 +41,6 @@ class SolverOptions:
     callbacks: Sequence[Callback] = ()  # cb(solver, event), event in iteration/epoch/end
 
 
-def int_option(name: str, value: object, low: int, allow_none: bool = False) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        extra = " or None" if allow_none else ""
-        raise ValueError(f"{name} must be an integer >= {low}{extra}, got {value!r}")
-
-
 def parse_options(options: dict[str, Any]) -> SolverOptions:
     """``SolverOptions`` from keywords; an unknown keyword is a TypeError with a hint."""
     valid = [f.name for f in dataclasses.fields(SolverOptions)]
@@ -62,13 +55,13 @@ def parse_options(options: dict[str, Any]) -> SolverOptions:
 
 def validate_options(o: SolverOptions) -> None:
     """Check the value of every option that needs no model or data; raise a clear error."""
-    int_option("batch_size", o.batch_size, 1)
-    int_option("num_epochs", o.num_epochs, 0)
-    int_option("num_train_samples", o.num_train_samples, 1, allow_none=True)
-    int_option("num_val_samples", o.num_val_samples, 1, allow_none=True)
-    int_option("patience", o.patience, 1, allow_none=True)
-    int_option("checkpoint_every", o.checkpoint_every, 1)
-    int_option("print_every", o.print_every, 1, allow_none=True)
+    check_int("batch_size", o.batch_size, 1)
+    check_int("num_epochs", o.num_epochs, 0)
+    check_int("num_train_samples", o.num_train_samples, 1, allow_none=True)
+    check_int("num_val_samples", o.num_val_samples, 1, allow_none=True)
+    check_int("patience", o.patience, 1, allow_none=True)
+    check_int("checkpoint_every", o.checkpoint_every, 1)
+    check_int("print_every", o.print_every, 1, allow_none=True)
     if o.monitor not in ("val_acc", "val_loss"):
         raise ValueError(f"monitor must be 'val_acc' or 'val_loss', got {o.monitor!r}")
     if not (isinstance(o.lr_decay, (int, float)) and 0 < o.lr_decay < math.inf):

@@ -6,10 +6,14 @@ import numpy as np
 import pytest
 
 from cs_nn._checks import (
+    as_dtype,
     as_float_array,
     as_label_array,
+    check_int,
     check_same_shape,
+    check_seed,
     check_shape,
+    is_int,
     result_dtype,
 )
 
@@ -119,3 +123,35 @@ def test_non_finite_values_raise_a_dedicated_value_error_subclass():
     with pytest.raises(NonFiniteError, match="a contains 2 NaN or infinite") as info:
         as_float_array("a", np.array([1.0, np.nan, -np.inf]))
     assert isinstance(info.value, ValueError)  # callers catching ValueError still do
+
+
+@pytest.mark.parametrize("value", [0, 3, np.int64(7), np.uint8(2)])
+def test_is_int_accepts_python_and_numpy_integers(value: object) -> None:
+    assert is_int(value)
+
+
+@pytest.mark.parametrize("value", [True, np.bool_(False), 1.0, "1", None, np.float64(2)])
+def test_is_int_refuses_bools_floats_and_strings(value: object) -> None:
+    assert not is_int(value)
+
+
+def test_check_int_returns_a_python_int_and_names_the_range() -> None:
+    assert check_int("n", np.int32(5), 1) == 5 and type(check_int("n", np.int32(5), 1)) is int
+    assert check_int("n", None, 1, allow_none=True) is None
+    with pytest.raises(ValueError, match=r"^n must be an integer >= 1, got 0$"):
+        check_int("n", 0, 1)
+    with pytest.raises(ValueError, match=r"k must be an integer in \[0, 3\], got 4"):
+        check_int("k", 4, 0, 3)
+    with pytest.raises(ValueError, match=r"p must be an integer >= 2 or None, got True"):
+        check_int("p", True, 2, allow_none=True)
+    with pytest.raises(ValueError, match=r"w must be an integer >= 1 \(a width\), got 2.5"):
+        check_int("w", 2.5, 1, note=" (a width)")
+
+
+def test_check_seed_and_as_dtype() -> None:
+    assert check_seed(None) is None and check_seed(np.int64(3)) == 3
+    with pytest.raises(TypeError, match="seed must be an int or None"):
+        check_seed(1.5)
+    assert as_dtype("float32") == np.float32 and as_dtype(np.float64) == np.float64
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        as_dtype(np.int64)

@@ -88,8 +88,8 @@ def test_split_seeded_fraction_and_unstratified():
 @pytest.mark.parametrize("kwargs, match", [
     ({"num_val": 3, "val_fraction": 0.1}, "not both"),
     ({"val_fraction": 1.5}, r"val_fraction must lie in \(0, 1\)"),
-    ({"num_val": 40}, r"num_val must be an int in \[1, 39\]"),
-    ({"num_val": 2.5}, "num_val must be an int"),
+    ({"num_val": 40}, r"num_val must be an integer in \[1, 39\]"),
+    ({"num_val": 2.5}, "num_val must be an integer"),
 ])
 def test_split_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -166,7 +166,7 @@ def test_subsample():
     assert np.bincount(strat["y_train"]).tolist() == [5, 5]
     with pytest.raises(ValueError, match="no X_val"):
         subsample(data, num_val=3)
-    with pytest.raises(ValueError, match=r"num_train must be an int in \[0, 50\]"):
+    with pytest.raises(ValueError, match=r"num_train must be an integer in \[0, 50\]"):
         subsample(data, num_train=51)
 
 

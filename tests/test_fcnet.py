@@ -298,7 +298,7 @@ def test_predict_is_argmax_of_scores_in_any_batch_size():
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"hidden_dims": 100}, r"did you mean \[100\]"),
-    ({"hidden_dims": [10, 0]}, r"hidden_dims\[1\] must be a positive integer"),
+    ({"hidden_dims": [10, 0]}, r"hidden_dims\[1\] must be an integer >= 1 \(a layer width\)"),
     ({"hidden_dims": [10, 2.5]}, r"hidden_dims\[1\]"),
     ({"hidden_dims": None}, "list of positive integers"),
     ({"dropout": 1.0}, r"DROPPING .* \[0, 1\)"),

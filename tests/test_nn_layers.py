@@ -134,7 +134,7 @@ def test_linear_errors():
     m = Linear(6, 3)
     with pytest.raises(ValueError, match=r"expects 6 features per sample.*\(4, 7\)"):
         m.forward(np.zeros((4, 7)))
-    with pytest.raises(ValueError, match="in_features must be a positive integer"):
+    with pytest.raises(ValueError, match="in_features must be an integer >= 1"):
         Linear(0, 3)
     with pytest.raises(ValueError, match="out_features"):
         Linear(3, 2.5)

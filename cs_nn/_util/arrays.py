@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from cs_nn._checks import as_float_array
+from cs_nn._checks import as_float_array, check_int
 
 
 def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
@@ -21,8 +21,7 @@ def smooth(values: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
         (T,) float64, the same length as ``values``.
     """
     v = as_float_array("values", values, ndim=1).astype(np.float64)
-    if isinstance(window, bool) or not isinstance(window, (int, np.integer)) or window < 1:
-        raise ValueError(f"window must be an integer >= 1, got {window!r}")
+    window = check_int("window", window, 1)
     csum = np.concatenate([[0.0], np.cumsum(v)])  # (T + 1,)
     t = np.arange(v.shape[0])
     lo = np.maximum(0, t - window + 1)
@@ -52,10 +51,8 @@ def make_grid(images: np.ndarray, ncols: int | None = None, padding: int = 1,
         raise ValueError("images is empty; nothing to tile")
     if ncols is None:
         ncols = math.ceil(math.sqrt(N))
-    if isinstance(ncols, bool) or not isinstance(ncols, (int, np.integer)) or ncols < 1:
-        raise ValueError(f"ncols must be an integer >= 1, got {ncols!r}")
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)) or padding < 0:
-        raise ValueError(f"padding must be an integer >= 0, got {padding!r}")
+    check_int("ncols", ncols, 1)
+    check_int("padding", padding, 0)
     ncols = min(int(ncols), N)
     nrows = math.ceil(N / ncols)
     if normalize:

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._checks import is_int
 from cs_nn._util.files import atomic_write_bytes
 
 FORMAT = "cs_nn-checkpoint"
@@ -193,7 +194,7 @@ def training_metadata(solver: Any) -> dict[str, Any]:
 
 def check_version(path: str | os.PathLike[str], version: object, supported: int, what: str) -> None:
     """Refuse a missing or malformed format version, or one newer than ``supported``."""
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+    if not is_int(version) or version < 1:
         raise ValueError(f"{path}: invalid {what} format version {version!r}")
     if version > supported:
         raise ValueError(f"{path} was written with {what} format version {version}, but this "

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
-from cs_nn._checks import as_float_array, as_label_array
+from cs_nn._checks import as_float_array, as_label_array, check_int
 
 ModelFactory = Callable[[], Any]
 
@@ -61,10 +61,7 @@ def geometric_lrs(lr_min: float, lr_max: float, num_steps: int) -> np.ndarray:
             raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
     if lr_max <= lr_min:
         raise ValueError(f"lr_max ({lr_max}) must be larger than lr_min ({lr_min})")
-    if isinstance(num_steps, bool) or not isinstance(num_steps, (int, np.integer)) \
-            or num_steps < 2:
-        raise ValueError(f"num_steps must be an integer >= 2, got {num_steps!r}")
-    return np.geomspace(lr_min, lr_max, int(num_steps))
+    return np.geomspace(lr_min, lr_max, check_int("num_steps", num_steps, 2))
 
 
 def ema(values: np.ndarray, beta: float) -> np.ndarray:
@@ -153,8 +150,7 @@ def lr_range_test(model: Any, data: dict[str, np.ndarray], lr_min: float = 1e-6,
         raise KeyError("data must be a dict with 'X_train' and 'y_train'")
     if not (isinstance(diverge_factor, (int, float)) and diverge_factor > 1):
         raise ValueError(f"diverge_factor must be a number > 1, got {diverge_factor!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    check_int("batch_size", batch_size, 1)
     rule = optim.get_update_rule(update_rule)
     net = _fresh_model(model)
     X = as_float_array("data['X_train']", data["X_train"], min_ndim=2)

@@ -14,11 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._checks import is_int
+
 MAX_PARAMS = 10**8  # 400 MB in float32: far above any model of the curriculum
 
 
 def _positive_ints(values: list[Any]) -> bool:
-    return all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in values)
+    return all(is_int(v) and v >= 1 for v in values)
 
 
 def num_params(name: str, model_class: type, config: dict[str, Any]) -> int | None:

@@ -11,6 +11,8 @@ import copy
 
 import numpy as np
 
+from cs_nn._checks import check_int
+
 SPLITS = ("train", "val", "test")
 
 
@@ -42,10 +44,7 @@ def _copy_dict(data: dict, replaced: tuple[str, ...] = ()) -> dict:
 
 
 def _check_count(name: str, value, high: int, low: int = 0) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-            or not low <= value <= high:
-        raise ValueError(f"{name} must be an int in [{low}, {high}], got {value!r}")
-    return int(value)
+    return check_int(name, value, low, high)
 
 
 def pick_indices(y: np.ndarray, num: int, rng: np.random.Generator,

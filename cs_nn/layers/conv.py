@@ -30,7 +30,7 @@ from functools import reduce
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cs_nn._checks import as_float_array, check_shape, result_dtype
+from cs_nn._checks import as_float_array, check_int, check_shape, result_dtype
 from cs_nn.layers._parallel import map_ranges
 
 ConvCache = tuple[np.ndarray, np.ndarray, int, int, tuple[int, ...], np.ndarray | None]
@@ -79,10 +79,7 @@ def _conv_settings(conv_param: Mapping[str, int]) -> tuple[int, int]:
         raise ValueError("conv_param must be a dict with keys 'stride' and 'pad', "
                          f"got {conv_param!r}")
     stride, pad = conv_param["stride"], conv_param["pad"]
-    for name, value, low in (("stride", stride, 1), ("pad", pad, 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ValueError(f"conv_param['{name}'] must be an integer >= {low}, got {value!r}")
-    return int(stride), int(pad)
+    return check_int("conv_param['stride']", stride, 1), check_int("conv_param['pad']", pad, 0)
 
 
 def _pad(x: np.ndarray, pad: int) -> np.ndarray:

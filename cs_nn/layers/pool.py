@@ -21,7 +21,7 @@ from collections.abc import Mapping
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from cs_nn._checks import as_float_array, check_shape
+from cs_nn._checks import as_float_array, check_int, check_shape
 
 PoolCache = tuple[np.ndarray, np.ndarray, tuple[int, int, int]]
 
@@ -34,9 +34,7 @@ def _pool_settings(pool_param: Mapping[str, int]) -> tuple[int, int, int]:
     values = []
     for key in keys:
         v = pool_param[key]
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
-            raise ValueError(f"pool_param['{key}'] must be an integer >= 1, got {v!r}")
-        values.append(int(v))
+        values.append(check_int(f"pool_param['{key}']", v, 1))
     return values[0], values[1], values[2]
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import as_float_array, as_label_array
+from cs_nn._checks import as_dtype, as_float_array, as_label_array, check_int, check_seed
 from cs_nn.layers import (
     conv_relu_pool_backward,
     conv_relu_pool_forward,
@@ -28,13 +28,6 @@ from cs_nn.layers import (
     softmax_loss,
 )
 from cs_nn.nn.classifier import predict_in_batches
-from cs_nn.nn.layers import as_dtype
-
-
-def _positive_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)
 
 
 class ThreeLayerConvNet:
@@ -63,26 +56,25 @@ class ThreeLayerConvNet:
                  seed: int | None = None) -> None:
         if len(tuple(input_dim)) != 3:
             raise ValueError(f"input_dim must be (C, H, W), got {input_dim!r}")
-        c, h, w = (_positive_int(f"input_dim[{i}]", v) for i, v in enumerate(input_dim))
+        c, h, w = (check_int(f"input_dim[{i}]", v, 1) for i, v in enumerate(input_dim))
         if h < 2 or w < 2:
             raise ValueError(f"input_dim {input_dim!r}: H and W must be at least 2 for the "
                              "2x2 max pool")
-        self.num_filters = _positive_int("num_filters", num_filters)
-        self.filter_size = _positive_int("filter_size", filter_size)
+        self.num_filters = check_int("num_filters", num_filters, 1)
+        self.filter_size = check_int("filter_size", filter_size, 1)
         if self.filter_size % 2 == 0:
             raise ValueError(f"filter_size must be odd for 'same' padding (an even filter cannot "
                              f"be centred on a pixel), got {filter_size}; use e.g. "
                              f"{self.filter_size + 1} or {self.filter_size - 1}")
-        self.hidden_dim = _positive_int("hidden_dim", hidden_dim)
-        self.num_classes = _positive_int("num_classes", num_classes)
+        self.hidden_dim = check_int("hidden_dim", hidden_dim, 1)
+        self.num_classes = check_int("num_classes", num_classes, 1)
         weight_scale = float(weight_scale)
         reg = float(reg)
         if not (np.isfinite(weight_scale) and weight_scale > 0):
             raise ValueError(f"weight_scale must be a finite number > 0, got {weight_scale}")
         if not (np.isfinite(reg) and reg >= 0):
             raise ValueError(f"reg must be a finite number >= 0, got {reg}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise TypeError(f"seed must be an int or None, got {seed!r}")
+        seed = check_seed(seed)
         self.input_dim = (c, h, w)
         self.weight_scale = weight_scale
         self.reg = reg

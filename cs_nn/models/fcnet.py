@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import as_float_array, as_label_array
+from cs_nn._checks import as_dtype, as_float_array, as_label_array, check_seed
 from cs_nn.layers import (
     ACTIVATIONS,
     dropout_backward,
@@ -27,13 +27,8 @@ from cs_nn.layers import (
     linear_forward,
     softmax_loss,
 )
-from cs_nn.nn.classifier import (
-    check_architecture,
-    check_seed,
-    json_weight_scale,
-    predict_in_batches,
-)
-from cs_nn.nn.layers import as_dtype, init_weight
+from cs_nn.nn.classifier import check_architecture, json_weight_scale, predict_in_batches
+from cs_nn.nn.layers import init_weight
 
 
 class FullyConnectedNet:

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import as_float_array
+from cs_nn._checks import as_dtype, as_float_array, check_int, check_seed, is_int
 from cs_nn.layers import l2_regularization
 from cs_nn.nn.containers import Sequential
-from cs_nn.nn.layers import ELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh, as_dtype
+from cs_nn.nn.layers import ELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from cs_nn.nn.loss import Loss, SoftmaxCrossEntropy
 from cs_nn.nn.module import Module
 
@@ -87,14 +87,10 @@ class ParamView(dict):
         return "ParamView(" + ", ".join(f"{k}: {v.shape}" for k, v in self.items()) + ")"
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
 def check_architecture(hidden_dims: Sequence[int], input_dim: int, num_classes: int,
                        dropout: float) -> list[int]:
     """Validate the shared arguments of FullyConnectedNet and mlp; returns hidden_dims as a list."""
-    if _is_int(hidden_dims):
+    if is_int(hidden_dims):
         raise TypeError(f"hidden_dims must be a list of layer widths, got the number "
                         f"{hidden_dims}; did you mean [{hidden_dims}]?")
     try:
@@ -103,25 +99,14 @@ def check_architecture(hidden_dims: Sequence[int], input_dim: int, num_classes: 
         raise TypeError(f"hidden_dims must be a list of positive integers like [100, 50] "
                         f"(or [] for no hidden layer), got {hidden_dims!r}") from err
     for i, h in enumerate(dims):
-        if not _is_int(h) or h < 1:
-            raise ValueError(f"hidden_dims[{i}] must be a positive integer (a layer width), "
-                             f"got {h!r}")
-    if not _is_int(input_dim) or input_dim < 1:
-        raise ValueError(f"input_dim must be a positive integer, got {input_dim!r}")
-    if not _is_int(num_classes) or num_classes < 2:
-        raise ValueError(f"num_classes must be an integer >= 2, got {num_classes!r}")
+        check_int(f"hidden_dims[{i}]", h, 1, note=" (a layer width)")
+    check_int("input_dim", input_dim, 1)
+    check_int("num_classes", num_classes, 2)
     dropout = float(dropout)
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout is the probability of DROPPING a unit and must lie in "
                          f"[0, 1) (0 turns dropout off), got {dropout}")
     return [int(h) for h in dims]
-
-
-def check_seed(seed: object) -> int | None:
-    """A seed must be None or an int (so a model's config stays JSON-able)."""
-    if seed is not None and not _is_int(seed):
-        raise TypeError(f"seed must be an int or None, got {seed!r}")
-    return None if seed is None else int(seed)
 
 
 def json_weight_scale(weight_scale: float | str) -> float | str:
@@ -132,8 +117,7 @@ def json_weight_scale(weight_scale: float | str) -> float | str:
 def predict_in_batches(scores_fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
                        batch_size: int) -> np.ndarray:
     """Class predictions (N,) int64 = argmax of ``scores_fn`` over batches of X (N, ...)."""
-    if not _is_int(batch_size) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_int("batch_size", batch_size, 1)
     X = np.asarray(X)
     preds = [np.argmax(scores_fn(X[i:i + batch_size]), axis=1)
              for i in range(0, X.shape[0], batch_size)]

@@ -10,14 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._checks import as_dtype, check_int
 from cs_nn.layers import conv_backward, conv_forward, max_pool_backward, max_pool_forward
-from cs_nn.nn.layers import WeightScale, _Cached, as_dtype
-
-
-def _int_at_least(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
+from cs_nn.nn.layers import WeightScale, _Cached
 
 
 class Conv2d(_Cached):
@@ -41,11 +36,11 @@ class Conv2d(_Cached):
                  pad: int = 0, weight_scale: WeightScale = 1e-2, dtype: Any = np.float32,
                  rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
-        self.in_channels = _int_at_least("in_channels", in_channels, 1)
-        self.out_channels = _int_at_least("out_channels", out_channels, 1)
-        self.kernel_size = _int_at_least("kernel_size", kernel_size, 1)
-        self.stride = _int_at_least("stride", stride, 1)
-        self.pad = _int_at_least("pad", pad, 0)
+        self.in_channels = check_int("in_channels", in_channels, 1)
+        self.out_channels = check_int("out_channels", out_channels, 1)
+        self.kernel_size = check_int("kernel_size", kernel_size, 1)
+        self.stride = check_int("stride", stride, 1)
+        self.pad = check_int("pad", pad, 0)
         fan_in = self.in_channels * self.kernel_size ** 2
         fan_out = self.out_channels * self.kernel_size ** 2
         if weight_scale == "he":
@@ -94,8 +89,8 @@ class MaxPool2d(_Cached):
 
     def __init__(self, pool_size: int = 2, stride: int = 2) -> None:
         super().__init__()
-        self.pool_size = _int_at_least("pool_size", pool_size, 1)
-        self.stride = _int_at_least("stride", stride, 1)
+        self.pool_size = check_int("pool_size", pool_size, 1)
+        self.stride = check_int("stride", stride, 1)
 
     @property
     def pool_param(self) -> dict[str, int]:

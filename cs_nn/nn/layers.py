@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import as_float_array
+from cs_nn._checks import as_dtype, as_float_array, check_int
 from cs_nn.layers import (
     dropout_backward,
     dropout_forward,
@@ -32,17 +32,6 @@ from cs_nn.layers import (
 from cs_nn.nn.module import Module
 
 WeightScale = float | str
-
-
-def as_dtype(dtype: Any) -> np.dtype:
-    """``np.float32`` / ``np.float64`` (or their names) as a numpy dtype; anything else raises."""
-    try:
-        dt = np.dtype(dtype)
-    except TypeError as err:
-        raise TypeError(f"dtype must be float32 or float64, got {dtype!r}") from err
-    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise TypeError(f"dtype must be float32 or float64, got {dt}")
-    return dt
 
 
 def init_weight(fan_in: int, fan_out: int, weight_scale: WeightScale, dtype: Any,
@@ -98,8 +87,7 @@ class Linear(_Cached):
                  dtype: Any = np.float32, rng: np.random.Generator | int | None = None) -> None:
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+            check_int(name, value, 1)
         self.in_features, self.out_features = int(in_features), int(out_features)
         dt = as_dtype(dtype)
         rng = np.random.default_rng(rng)

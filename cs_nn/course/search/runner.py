@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
+from cs_nn._checks import check_int, is_int
 from cs_nn._util.checkpoint import save_checkpoint
 from cs_nn.course.search.results import (
     SearchResult,
@@ -130,10 +131,9 @@ def _worker_trial(config: dict[str, Any], seed: int, trial: int
 
 def _check_jobs(n_jobs: object) -> int:
     """The number of worker processes: n_jobs itself, or the core count for -1."""
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or not (n_jobs >= 1
-                                                                       or n_jobs == -1):
+    if not is_int(n_jobs) or not (n_jobs >= 1 or n_jobs == -1):
         raise ValueError(f"n_jobs must be an integer >= 1 (or -1 for every core), got {n_jobs!r}")
-    return (os.cpu_count() or 1) if n_jobs == -1 else n_jobs
+    return (os.cpu_count() or 1) if n_jobs == -1 else int(n_jobs)
 
 
 def _check_picklable(**objects: Any) -> None:
@@ -182,8 +182,7 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
             raise TypeError(f"trials[{i}] must be a dict, got {type(config).__name__}")
         check_space(config)
         configs.append({k: _plain(v, f"trials[{i}][{k!r}]") for k, v in config.items()})
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    seed = check_int("seed", seed, 0)
     n_jobs = _check_jobs(n_jobs)
     solver_kwargs({}, solver_options, 0)  # early errors for bad options
     seeds = [trial_seed(seed, i) for i in range(len(configs))]

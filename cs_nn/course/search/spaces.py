@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from cs_nn._checks import check_int, is_int
+
 RESERVED = ("trial", "seed", "key", "best_val_acc", "best_epoch", "epochs_run", "seconds",
             "status", "error")
 
@@ -54,7 +56,7 @@ class IntUniform:
 
     def check(self, name: str) -> None:
         for end in (self.low, self.high):
-            if isinstance(end, bool) or not isinstance(end, (int, np.integer)):
+            if not is_int(end):
                 raise ValueError(f"search space {name!r}: IntUniform needs integer ends, got "
                                  f"low={self.low!r}, high={self.high!r}")
         if not self.low < self.high:
@@ -145,8 +147,7 @@ def random_search(space: dict[str, Any], num_trials: int, seed: int = 0) -> list
     shorter one. Lists (and Choice) pick a value uniformly; other values stay fixed.
     """
     check_space(space)
-    if isinstance(num_trials, bool) or not isinstance(num_trials, int) or num_trials < 1:
-        raise ValueError(f"num_trials must be an integer >= 1, got {num_trials!r}")
+    check_int("num_trials", num_trials, 1)
     rng = np.random.default_rng(seed)
     trials = []
     for _ in range(num_trials):
