@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cs_nn.gradcheck import eval_numerical_gradient, eval_numerical_gradient_array
+from cs_nn.modelkit import init_weight
 from cs_nn.nn import (
     ELU,
     CrossEntropy,
@@ -22,7 +23,6 @@ from cs_nn.nn import (
     SoftmaxCrossEntropy,
     Tanh,
 )
-from cs_nn.nn.layers import init_weight
 
 
 def fixed_dropout():

@@ -27,7 +27,7 @@ from cs_nn.layers import (
     linear_relu_forward,
     softmax_loss,
 )
-from cs_nn.nn.classifier import predict_in_batches
+from cs_nn.modelkit import predict_in_batches
 
 
 class ThreeLayerConvNet:

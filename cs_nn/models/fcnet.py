@@ -27,8 +27,7 @@ from cs_nn.layers import (
     linear_forward,
     softmax_loss,
 )
-from cs_nn.nn.classifier import check_architecture, json_weight_scale, predict_in_batches
-from cs_nn.nn.layers import init_weight
+from cs_nn.modelkit import check_architecture, init_weight, json_weight_scale, predict_in_batches
 
 
 class FullyConnectedNet:

@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import as_dtype, as_float_array, check_int, check_seed, is_int
+from cs_nn._checks import as_dtype, as_float_array, check_seed
 from cs_nn.layers import l2_regularization
+from cs_nn.modelkit import check_architecture, json_weight_scale, predict_in_batches
 from cs_nn.nn.containers import Sequential
 from cs_nn.nn.layers import ELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from cs_nn.nn.loss import Loss, SoftmaxCrossEntropy
@@ -85,43 +86,6 @@ class ParamView(dict):
 
     def __repr__(self) -> str:
         return "ParamView(" + ", ".join(f"{k}: {v.shape}" for k, v in self.items()) + ")"
-
-
-def check_architecture(hidden_dims: Sequence[int], input_dim: int, num_classes: int,
-                       dropout: float) -> list[int]:
-    """Validate the shared arguments of FullyConnectedNet and mlp; returns hidden_dims as a list."""
-    if is_int(hidden_dims):
-        raise TypeError(f"hidden_dims must be a list of layer widths, got the number "
-                        f"{hidden_dims}; did you mean [{hidden_dims}]?")
-    try:
-        dims = list(hidden_dims)
-    except TypeError as err:
-        raise TypeError(f"hidden_dims must be a list of positive integers like [100, 50] "
-                        f"(or [] for no hidden layer), got {hidden_dims!r}") from err
-    for i, h in enumerate(dims):
-        check_int(f"hidden_dims[{i}]", h, 1, note=" (a layer width)")
-    check_int("input_dim", input_dim, 1)
-    check_int("num_classes", num_classes, 2)
-    dropout = float(dropout)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"dropout is the probability of DROPPING a unit and must lie in "
-                         f"[0, 1) (0 turns dropout off), got {dropout}")
-    return [int(h) for h in dims]
-
-
-def json_weight_scale(weight_scale: float | str) -> float | str:
-    """weight_scale as a JSON-able value ("he", "xavier" or a Python float)."""
-    return weight_scale if isinstance(weight_scale, str) else float(weight_scale)
-
-
-def predict_in_batches(scores_fn: Callable[[np.ndarray], np.ndarray], X: np.ndarray,
-                       batch_size: int) -> np.ndarray:
-    """Class predictions (N,) int64 = argmax of ``scores_fn`` over batches of X (N, ...)."""
-    check_int("batch_size", batch_size, 1)
-    X = np.asarray(X)
-    preds = [np.argmax(scores_fn(X[i:i + batch_size]), axis=1)
-             for i in range(0, X.shape[0], batch_size)]
-    return np.concatenate(preds).astype(np.int64) if preds else np.zeros(0, dtype=np.int64)
 
 
 class Classifier:

@@ -12,7 +12,8 @@ import numpy as np
 
 from cs_nn._checks import as_dtype, check_int
 from cs_nn.layers import conv_backward, conv_forward, max_pool_backward, max_pool_forward
-from cs_nn.nn.layers import WeightScale, _Cached
+from cs_nn.modelkit import WeightScale, init_weight
+from cs_nn.nn.layers import _Cached
 
 
 class Conv2d(_Cached):
@@ -43,21 +44,10 @@ class Conv2d(_Cached):
         self.pad = check_int("pad", pad, 0)
         fan_in = self.in_channels * self.kernel_size ** 2
         fan_out = self.out_channels * self.kernel_size ** 2
-        if weight_scale == "he":
-            std = np.sqrt(2.0 / fan_in)
-        elif weight_scale == "xavier":
-            std = np.sqrt(2.0 / (fan_in + fan_out))
-        elif isinstance(weight_scale, str):
-            raise ValueError(f"weight_scale must be a number >= 0, 'he' or 'xavier', got "
-                             f"{weight_scale!r}")
-        else:
-            std = float(weight_scale)
-            if not (np.isfinite(std) and std >= 0):
-                raise ValueError(f"weight_scale must be a finite number >= 0, got {weight_scale}")
         dt = as_dtype(dtype)
         rng = np.random.default_rng(rng)
         shape = (self.out_channels, self.in_channels, self.kernel_size, self.kernel_size)
-        self.params["W"] = rng.normal(0.0, std, size=shape).astype(dt)
+        self.params["W"] = init_weight(fan_in, fan_out, weight_scale, dt, rng, shape)
         self.params["b"] = np.zeros(self.out_channels, dtype=dt)
 
     @property

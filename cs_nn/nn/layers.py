@@ -29,31 +29,8 @@ from cs_nn.layers import (
     tanh_backward,
     tanh_forward,
 )
+from cs_nn.modelkit import WeightScale, init_weight
 from cs_nn.nn.module import Module
-
-WeightScale = float | str
-
-
-def init_weight(fan_in: int, fan_out: int, weight_scale: WeightScale, dtype: Any,
-                rng: np.random.Generator) -> np.ndarray:
-    """Draw a (fan_in, fan_out) weight matrix from a zero-mean normal distribution.
-
-    ``weight_scale`` is the standard deviation, or "he" (sqrt(2 / fan_in), for ReLU nets) or
-    "xavier" (sqrt(2 / (fan_in + fan_out)), for tanh / sigmoid nets).
-    """
-    if isinstance(weight_scale, str):
-        if weight_scale == "he":
-            std = np.sqrt(2.0 / fan_in)
-        elif weight_scale == "xavier":
-            std = np.sqrt(2.0 / (fan_in + fan_out))
-        else:
-            raise ValueError(f"weight_scale must be a number >= 0, 'he' or 'xavier', "
-                             f"got {weight_scale!r}")
-    else:
-        std = float(weight_scale)
-        if not (np.isfinite(std) and std >= 0):
-            raise ValueError(f"weight_scale must be a finite number >= 0, got {weight_scale}")
-    return rng.normal(0.0, std, size=(fan_in, fan_out)).astype(as_dtype(dtype))
 
 
 class _Cached(Module):
