@@ -26,6 +26,9 @@ import numpy as np
 
 from cs_nn._checks import as_float_array, check_int, check_same_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "06_optimizers_and_solver"
+
 Config = dict[str, Any]
 UpdateRule = Callable[[np.ndarray, np.ndarray, "Config | None"], tuple[np.ndarray, Config]]
 

@@ -14,6 +14,8 @@ from cs_nn.instructor.release import (
     MARKER_FILE,
     ReleaseError,
     build_release,
+    declared_notebooks,
+    find_regions,
     leaked_lines,
     notebook_for,
     solution_lines,
@@ -29,6 +31,7 @@ FAST_TESTS = ("tests/test_dropout.py", "tests/test_linear.py", "tests/test_activ
 SOURCE = '''
 import numpy as np
 
+NOTEBOOK = "02_linear_and_activations"
 
 def f(x: np.ndarray) -> np.ndarray:
     """Doc: x (N,)."""
@@ -80,13 +83,31 @@ def test_bad_markers_are_refused(bad, match):
         strip_source(bad, "x.py")
 
 
+def _source(rel: str) -> str:
+    return (ROOT / "cs_nn" / rel).read_text(encoding="utf-8")
+
+
 def test_notebook_map():
-    assert notebook_for("layers/pool.py", "cs_nn.layers.pool.max_pool_forward") == \
+    assert notebook_for(_source("layers/pool.py"), "cs_nn.layers.pool.max_pool_forward") == \
         "09_pooling_and_convnets"
-    assert notebook_for("layers/conv_naive.py", "m.max_pool_forward_naive") == \
+    assert notebook_for(_source("layers/conv_naive.py"), "m.max_pool_forward_naive") == \
         "09_pooling_and_convnets"
-    assert notebook_for("nn/containers.py", "m.Sequential.forward") == "05_fully_connected_nets"
-    assert notebook_for("brand_new.py", "m.g") == "the course notebooks"
+    assert notebook_for(_source("layers/conv_naive.py"), "m.conv_forward_naive") == \
+        "08_convolution"
+    assert notebook_for(_source("nn/containers.py"), "m.Sequential.forward") == \
+        "05_fully_connected_nets"
+    assert notebook_for("def g():\n    pass\n", "m.g") == "the course notebooks"
+
+
+def test_every_module_with_solution_regions_names_an_existing_notebook():
+    for path in sorted((ROOT / "cs_nn").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        if not find_regions(source.splitlines(), str(path)):
+            continue
+        default, by_prefix = declared_notebooks(source)
+        assert default is not None, f"{path}: add NOTEBOOK = \"NN_name\" (the notebook teaching it)"
+        for nb in (default, *by_prefix.values()):
+            assert (ROOT / "notebooks" / f"{nb}.ipynb").is_file(), f"{path}: no notebook {nb}"
 
 
 @pytest.fixture(scope="module")

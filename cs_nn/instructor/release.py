@@ -3,9 +3,11 @@
 A region is the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` (each alone on its line)
 inside a function. The release keeps the function's signature, docstring and validation and
 puts, at the region's indentation, ``raise NotImplementedError("<module>.<function>: implement
-this in notebook <notebook>")``. Notebooks lose their outputs, ``output_files/`` is empty, the
-self-check data is regenerated from the reference, and nothing outside an explicit list of
-project files (so no answer key, no .git, no CI secrets) is copied.
+this in notebook <notebook>")``, the notebook being the module's own ``NOTEBOOK`` constant
+(so a new teaching module needs no edit here). Notebooks lose their outputs,
+``output_files/`` is empty, the self-check data is regenerated from the reference, and
+nothing outside an explicit list of project files (so no answer key, no .git, no CI
+secrets) is copied.
 """
 
 from __future__ import annotations
@@ -30,27 +32,6 @@ INCLUDE = ("cs_nn", "tests", "notebooks", "input_files", "benchmarks", "pyprojec
            "README.md", "environment.yml", "conftest.py", "LICENSE", ".gitignore")
 IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info",
                                 "answer_key*", ".hypothesis", ".pytest_cache", "*.tmp")
-#: The notebook that teaches the code of a module (path relative to cs_nn/; a trailing "/"
-#: matches a whole package). A (path, function prefix) key overrides the module's entry.
-NOTEBOOKS: dict[str | tuple[str, str], str] = {
-    "graphs.py": "01_computational_graphs",
-    "layers/linear.py": "02_linear_and_activations",
-    "layers/activations.py": "02_linear_and_activations",
-    "layers/losses.py": "03_softmax_and_regularization",
-    "layers/dropout.py": "04_dropout",
-    "models/fcnet.py": "05_fully_connected_nets",
-    "nn/": "05_fully_connected_nets",
-    "optim.py": "06_optimizers_and_solver",
-    "solver.py": "06_optimizers_and_solver",
-    "layers/conv.py": "08_convolution",
-    "layers/conv_naive.py": "08_convolution",
-    ("layers/conv_naive.py", "max_pool"): "09_pooling_and_convnets",
-    "layers/pool.py": "09_pooling_and_convnets",
-    "layers/sandwich.py": "09_pooling_and_convnets",
-    "models/convnet.py": "09_pooling_and_convnets",
-    "schedules.py": "10_hyperparameter_optimisation",
-    "metrics.py": "10_hyperparameter_optimisation",
-}
 UNKNOWN_NOTEBOOK = "the course notebooks"
 
 
@@ -66,16 +47,26 @@ class Stub:
     notebook: str
 
 
-def notebook_for(rel: str, qualname: str) -> str:
-    """The notebook that teaches ``qualname`` of cs_nn module ``rel`` (e.g. "layers/pool.py")."""
+def declared_notebooks(source: str) -> tuple[str | None, dict[str, str]]:
+    """The module-level ``NOTEBOOK = "..."`` of a cs_nn module's source (None if absent) and its
+    optional ``NOTEBOOK_BY_PREFIX = {function name prefix: notebook}``, read without importing."""
+    found: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
+                and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id in ("NOTEBOOK", "NOTEBOOK_BY_PREFIX"):
+            found[node.targets[0].id] = ast.literal_eval(node.value)
+    return found.get("NOTEBOOK"), dict(found.get("NOTEBOOK_BY_PREFIX", {}))
+
+
+def notebook_for(source: str, qualname: str) -> str:
+    """The notebook that teaches ``qualname`` of the cs_nn module whose text is ``source``."""
+    default, by_prefix = declared_notebooks(source)
     name = qualname.split(".")[-1]
-    for key, nb in NOTEBOOKS.items():
-        if isinstance(key, tuple) and key[0] == rel and name.startswith(key[1]):
+    for prefix, nb in by_prefix.items():
+        if name.startswith(prefix):
             return nb
-    for key, nb in NOTEBOOKS.items():
-        if isinstance(key, str) and (rel == key or (key.endswith("/") and rel.startswith(key))):
-            return nb
-    return UNKNOWN_NOTEBOOK
+    return default or UNKNOWN_NOTEBOOK
 
 
 def find_regions(lines: list[str], where: str) -> list[tuple[int, int]]:
@@ -135,7 +126,7 @@ def strip_source(source: str, rel: str) -> tuple[str, list[Stub]]:
         if not inside:
             raise ReleaseError(f"{where}:{begin}: a solution region must be inside a function")
         qualname = f"{module}.{max(inside)[2]}"
-        nb = notebook_for(rel, qualname)
+        nb = notebook_for(source, qualname)
         todo = f"in notebook {nb}" if nb != UNKNOWN_NOTEBOOK else f"(see {nb})"
         indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
         out += lines[pos: begin - 1]

@@ -10,6 +10,9 @@ import numpy as np
 
 from cs_nn._checks import as_float_array, check_same_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "02_linear_and_activations"
+
 
 def _check_dout(dout: np.ndarray, ref: np.ndarray) -> np.ndarray:
     dout = as_float_array("dout", dout, finite=False)

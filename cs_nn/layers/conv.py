@@ -33,6 +33,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 from cs_nn._checks import as_float_array, check_int, check_shape, result_dtype
 from cs_nn.layers._parallel import map_ranges
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "08_convolution"
+
 ConvCache = tuple[np.ndarray, np.ndarray, int, int, tuple[int, ...], np.ndarray | None]
 
 # Bytes of columns built per step: about the size of a core's L2 cache share.

@@ -15,6 +15,11 @@ from cs_nn._checks import as_float_array, check_shape, result_dtype
 from cs_nn.layers.conv import _conv_settings, conv_output_shape
 from cs_nn.layers.pool import _pool_settings, pool_output_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "08_convolution"
+#: Functions taught elsewhere, by name prefix.
+NOTEBOOK_BY_PREFIX = {"max_pool": "09_pooling_and_convnets"}
+
 
 def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray,
                        conv_param: Mapping[str, int]) -> tuple[np.ndarray, tuple]:

@@ -12,6 +12,9 @@ import numpy as np
 
 from cs_nn._checks import as_float_array, check_same_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "04_dropout"
+
 DropoutCache = tuple[dict[str, Any], np.ndarray | None]
 
 

@@ -6,6 +6,9 @@ import numpy as np
 
 from cs_nn._checks import as_float_array, check_same_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "02_linear_and_activations"
+
 LinearCache = tuple[np.ndarray, np.ndarray]
 
 

@@ -23,6 +23,9 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from cs_nn._checks import as_float_array, check_int, check_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "09_pooling_and_convnets"
+
 PoolCache = tuple[np.ndarray, np.ndarray, tuple[int, int, int]]
 
 

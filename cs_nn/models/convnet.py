@@ -29,6 +29,9 @@ from cs_nn.layers import (
 )
 from cs_nn.modelkit import predict_in_batches
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "09_pooling_and_convnets"
+
 
 class ThreeLayerConvNet:
     """conv - relu - 2x2 max pool - linear - relu - linear - softmax.

@@ -29,6 +29,9 @@ from cs_nn.layers import (
 )
 from cs_nn.modelkit import check_architecture, init_weight, json_weight_scale, predict_in_batches
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "05_fully_connected_nets"
+
 
 class FullyConnectedNet:
     """Fully-connected classifier: ReLU (or another activation), inverted dropout, L2.

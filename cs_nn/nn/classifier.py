@@ -22,6 +22,9 @@ from cs_nn.nn.layers import ELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from cs_nn.nn.loss import Loss, SoftmaxCrossEntropy
 from cs_nn.nn.module import Module
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "05_fully_connected_nets"
+
 ACTIVATIONS: dict[str, Callable[[], Module]] = {
     "relu": ReLU, "leaky_relu": LeakyReLU, "elu": ELU, "tanh": Tanh, "sigmoid": Sigmoid,
 }

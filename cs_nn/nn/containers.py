@@ -9,6 +9,9 @@ import numpy as np
 
 from cs_nn.nn.module import Module
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "05_fully_connected_nets"
+
 
 class Sequential(Module):
     """``Sequential(m0, m1, ...)`` computes ``m_last(... m1(m0(x)))``.

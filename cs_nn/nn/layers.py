@@ -32,6 +32,9 @@ from cs_nn.layers import (
 from cs_nn.modelkit import WeightScale, init_weight
 from cs_nn.nn.module import Module
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "05_fully_connected_nets"
+
 
 class _Cached(Module):
     """A module that remembers the cache of its last forward call."""

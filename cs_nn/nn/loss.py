@@ -13,6 +13,9 @@ import numpy as np
 from cs_nn._checks import as_float_array, as_label_array
 from cs_nn.layers import softmax_loss
 
+#: The notebook in which learners write this module's solution regions (read by the release).
+NOTEBOOK = "05_fully_connected_nets"
+
 
 class Loss:
     """Base class of the loss modules; ``loss(scores, y)`` is ``loss.forward(scores, y)``."""
