@@ -236,6 +236,13 @@ def default_config(name: str) -> Config:
     return {k: d for k, (d, kind) in _SPECS[name].items() if kind not in ("state", "count")}
 
 
+def momentum_key(name: str) -> str | None:
+    """The config key that plays the role of momentum in the named rule ("momentum" for
+    sgd_momentum, "beta1" for Adam), or None for a rule without one."""
+    get_update_rule(name)
+    return next((k for k in ("momentum", "beta1") if k in _SPECS[name]), None)
+
+
 def config_keys(name: str) -> list[str]:
     """Every config key the named rule accepts (hyperparameters and state)."""
     get_update_rule(name)

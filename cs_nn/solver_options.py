@@ -75,9 +75,6 @@ def validate_options(o: SolverOptions) -> None:
         raise TypeError(f"optim_config must be a dict, got {type(o.optim_config).__name__}")
 
 
-_MOMENTUM_KEYS = {"sgd_momentum": "momentum", "adam": "beta1"}
-
-
 @dataclasses.dataclass(frozen=True)
 class UpdateRuleSettings:
     """The update rule an options object names, with its starting lr and momentum."""
@@ -110,11 +107,12 @@ def resolve_update_rule(o: SolverOptions) -> UpdateRuleSettings:
     initial_lr = cfg.get("learning_rate", defaults.get("learning_rate"))
     if initial_lr is None and o.lr_decay != 1.0 and o.lr_schedule is None:
         raise ValueError("lr_decay needs a learning rate: set optim_config['learning_rate']")
-    momentum_key = _MOMENTUM_KEYS.get(name, "momentum")
-    if (o.momentum_schedule is not None and isinstance(o.update_rule, str)
-            and o.update_rule not in _MOMENTUM_KEYS):
+    named_key = optim.momentum_key(name) if isinstance(o.update_rule, str) else None
+    momentum_key = named_key or "momentum"
+    if o.momentum_schedule is not None and isinstance(o.update_rule, str) and named_key is None:
+        with_momentum = sorted(r for r in optim.UPDATE_RULES if optim.momentum_key(r))
         raise ValueError(f"momentum_schedule needs a rule with momentum "
-                         f"({sorted(_MOMENTUM_KEYS)}), got {o.update_rule!r}")
+                         f"({with_momentum}), got {o.update_rule!r}")
     return UpdateRuleSettings(update_rule, name, initial_lr, momentum_key,
                               cfg.get(momentum_key, defaults.get(momentum_key)))
 

@@ -223,3 +223,12 @@ def test_get_update_rule():
 def test_solution_region_marked(rule):
     src = inspect.getsource(optim.get_update_rule(rule))
     assert src.count("# BEGIN SOLUTION") == 1 and src.count("# END SOLUTION") == 1
+
+
+def test_momentum_key_comes_from_the_rule_specs() -> None:
+    assert optim.momentum_key("sgd_momentum") == "momentum"
+    assert optim.momentum_key("adam") == "beta1"
+    assert optim.momentum_key("sgd") is None and optim.momentum_key("rmsprop") is None
+    for rule in optim.UPDATE_RULES:
+        key = optim.momentum_key(rule)
+        assert key is None or key in optim.default_config(rule)

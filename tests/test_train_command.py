@@ -161,3 +161,15 @@ def test_training_job_api_without_the_cli():
         TrainConfig(update_rule="nesterov").validate()
     with pytest.raises(ValueError, match="num_train"):
         TrainConfig(num_train=3).validate()
+
+
+def test_training_facts_come_from_their_homes() -> None:
+    from cs_nn import optim
+    from cs_nn.course import training
+    from cs_nn.data import LOADERS
+
+    assert set(training.DATASETS) <= set(LOADERS) and "fashion-mnist" in training.DATASETS
+    assert training.UPDATE_RULES == tuple(optim.UPDATE_RULES)
+    for rule in training.UPDATE_RULES:
+        lr = training.TrainConfig(update_rule=rule).learning_rate
+        assert lr == optim.default_config(rule)["learning_rate"]

@@ -26,7 +26,7 @@ from .split import flatten, subsample, subtract_mean, train_val_split
 
 LOADERS = {
     "mnist": load_mnist,
-    "fashion_mnist": load_fashion_mnist,
+    "fashion-mnist": load_fashion_mnist,
     "cifar10": load_cifar10,
     "cifar2": load_cifar2,
     "fer2013": load_fer2013,
