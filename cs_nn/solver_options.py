@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -120,8 +120,9 @@ def resolve_update_rule(o: SolverOptions) -> UpdateRuleSettings:
 def check_model(model: Any) -> np.dtype:
     """Check the Solver interface (dict ``.params`` of float arrays, ``.loss``); its dtype."""
     params = getattr(model, "params", None)
-    if not isinstance(params, dict) or not params or not callable(getattr(model, "loss", None)):
-        raise TypeError("model must have a non-empty dict .params and a method .loss(X, y=None)")
+    if not isinstance(params, Mapping) or not params or not callable(getattr(model, "loss", None)):
+        raise TypeError("model must have a non-empty mapping .params (e.g. a dict) and a method "
+                        ".loss(X, y=None)")
     for name, w in params.items():
         if not isinstance(w, np.ndarray) or w.dtype.kind != "f":
             raise TypeError(f"model.params[{name!r}] must be a float array, got "

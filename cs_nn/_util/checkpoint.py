@@ -19,6 +19,7 @@ import io
 import json
 import os
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,9 @@ def save_checkpoint(path: str | os.PathLike[str], params: dict[str, np.ndarray],
         The path written, as a ``Path``.
     """
     path = Path(path)
-    if not isinstance(params, dict):
-        raise TypeError(f"params must be a dict name -> array, got {type(params).__name__}")
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping (e.g. a dict) name -> array, got "
+                        f"{type(params).__name__}")
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")

@@ -9,7 +9,7 @@ equivalent of a FullyConnectedNet.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, MutableMapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,19 +44,21 @@ def _param_owners(network: Module) -> dict[str, tuple[Module, str]]:
     return owners
 
 
-class ParamView(dict):
-    """A dict of a network's parameters under dotted names ("0.W", "2.b", ...) that writes through.
+class ParamView(MutableMapping):
+    """A network's parameters under dotted names ("0.W", "2.b", ...), read and written live.
 
-    It is a snapshot taken on access (``Classifier.params`` builds a fresh one every time), and
-    a real ``dict``, so code that checks ``isinstance(params, dict)`` accepts it. The values
-    ARE the modules' arrays; ``view[name] = array`` also rebinds the owning module's
+    Values ARE the modules' arrays; ``view[name] = array`` rebinds the owning module's
     parameter, so an optimiser that replaces arrays (``params[k] = next_w``) updates the
-    network. Names cannot be added or removed: the architecture fixes them.
+    network. Names cannot be added or removed: the architecture fixes them. The Solver
+    accepts any Mapping, so this needs no dict subclass and is built once per Classifier.
     """
 
     def __init__(self, network: Module) -> None:
         self._owners = _param_owners(network)
-        super().__init__((name, m.params[key]) for name, (m, key) in self._owners.items())
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        module, key = self._owners[name]
+        return module.params[key]
 
     def __setitem__(self, name: str, value: np.ndarray) -> None:
         if name not in self._owners:
@@ -68,24 +70,16 @@ class ParamView(dict):
             raise ValueError(f"parameter {name!r} has shape {old.shape}; cannot assign an array "
                              f"of shape {value.shape}")
         module.params[key] = value
-        super().__setitem__(name, value)
 
-    def update(self, *args: Any, **kwargs: Any) -> None:
-        for name, value in dict(*args, **kwargs).items():
-            self[name] = value
-
-    def __ior__(self, other: Any) -> ParamView:
-        self.update(other)
-        return self
-
-    def setdefault(self, name: str, default: Any = None) -> np.ndarray:
-        return self[name]
-
-    def _fixed(self, *args: Any, **kwargs: Any) -> None:
+    def __delitem__(self, name: str) -> None:
         raise TypeError("the parameter names of a Classifier are fixed by its network: "
                         "entries cannot be removed")
 
-    __delitem__ = pop = popitem = clear = _fixed
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owners)
+
+    def __len__(self) -> int:
+        return len(self._owners)
 
     def __repr__(self) -> str:
         return "ParamView(" + ", ".join(f"{k}: {v.shape}" for k, v in self.items()) + ")"
@@ -114,10 +108,11 @@ class Classifier:
         self.network = network
         self.loss_fn = SoftmaxCrossEntropy() if loss is None else loss
         self.reg = reg
+        self._params = ParamView(network)
 
     @property
     def params(self) -> ParamView:
-        return ParamView(self.network)
+        return self._params
 
     @params.setter
     def params(self, new_params: dict[str, np.ndarray]) -> None:
