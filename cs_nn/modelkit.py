@@ -1,5 +1,12 @@
 """What the models share, written once: weight initialisation (the "he" / "xavier"
-scales), architecture checks, JSON-able config values, and prediction in batches.
+scales), architecture checks, JSON-able config values, prediction in batches, and the way a
+model describes itself.
+
+A deliverable model class is decorated with :func:`register_model` and provides
+``model.config`` (JSON-able), ``cls.from_config(config)`` and ``cls.architecture(config)``
+(:class:`Architecture`: its parameter shapes, input shape and class count, known without
+building it). Model files (:mod:`cs_nn.course.delivery`) and their size checks use only that,
+so a new model needs no edit there.
 
 Both model styles use it: the CS231n classes in :mod:`cs_nn.models` and the object-style
 network of :mod:`cs_nn.nn`.
@@ -7,14 +14,61 @@ network of :mod:`cs_nn.nn`.
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
 from cs_nn._checks import as_dtype, check_int, is_int
 
 WeightScale = float | str
+ModelClass = TypeVar("ModelClass", bound=type)
+#: Deliverable model classes by name (filled by :func:`register_model`).
+MODEL_CLASSES: dict[str, type] = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Architecture:
+    """What a model config describes, known without building the model.
+
+    Attributes:
+        input_shape: one sample's shape: (D,) for flat inputs, (C, H, W) for images.
+        num_classes: C, the number of scores per sample.
+        param_shapes: parameter name -> shape, in ``model.params`` order.
+    """
+
+    input_shape: tuple[int, ...]
+    num_classes: int
+    param_shapes: dict[str, tuple[int, ...]]
+
+    @property
+    def num_params(self) -> int:
+        return sum(math.prod(shape) for shape in self.param_shapes.values())
+
+
+def register_model(cls: ModelClass) -> ModelClass:
+    """Class decorator: make ``cls`` loadable from model files by its name."""
+    MODEL_CLASSES[cls.__name__] = cls
+    return cls
+
+
+def with_defaults(fn: Callable[..., Any], config: dict[str, Any]) -> dict[str, Any]:
+    """``config`` with the keys it leaves out filled from ``fn``'s keyword defaults."""
+    params = inspect.signature(fn).parameters.values()
+    return {**{p.name: p.default for p in params if p.default is not p.empty}, **config}
+
+
+def linear_param_shapes(dims: Sequence[int], names: Sequence[str]) -> dict[str, tuple[int, ...]]:
+    """Shapes of a stack of linear layers dims[0] -> dims[1] -> ...: for each layer i, the
+    weight ``names[i] % "W"`` (dims[i], dims[i + 1]) and bias ``names[i] % "b"`` (dims[i + 1],)."""
+    shapes: dict[str, tuple[int, ...]] = {}
+    for name, a, b in zip(names, dims[:-1], dims[1:], strict=True):
+        shapes[name % "W"] = (a, b)
+        shapes[name % "b"] = (b,)
+    return shapes
 
 
 def weight_std(weight_scale: WeightScale, fan_in: int, fan_out: int) -> float:

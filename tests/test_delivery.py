@@ -178,10 +178,12 @@ def test_num_params_matches_the_built_model(kind):
     model = make_models()[kind][0]
     cls = type(model)
     oracle = sum(w.size for w in model.params.values())  # the real arrays
-    assert num_params(cls.__name__, cls, model.config) == oracle
+    assert num_params(cls, model.config) == oracle
+    arch = cls.architecture(model.config)  # the model describes itself, unbuilt
+    assert arch.param_shapes == {k: w.shape for k, w in model.params.items()}
     if kind == "fcnet":  # keys left out of the config take the constructor's defaults
         default = FullyConnectedNet([7])
-        assert num_params(cls.__name__, cls, {"hidden_dims": [7]}) == sum(
+        assert num_params(cls, {"hidden_dims": [7]}) == sum(
             w.size for w in default.params.values())
 
 

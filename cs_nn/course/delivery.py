@@ -2,7 +2,7 @@
 
 ``save_model(path, model, mean=mean, image_shape=(1, 48, 48), class_names=names)`` writes a
 ``.npz`` file (via :mod:`cs_nn._util.checkpoint`: arrays plus a JSON header, never pickle) holding
-the model class ("FullyConnectedNet", "ThreeLayerConvNet" or "Classifier"), its ``config``,
+the model class (a name in ``cs_nn.modelkit.MODEL_CLASSES``), its ``config``,
 its parameters, a format version, and how to turn image pixels into model inputs::
 
     X = pixels (N, C, H, W), 0..255  *  scale (default 1/255)  -  mean
@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -29,34 +29,27 @@ import numpy as np
 
 from cs_nn._util.checkpoint import check_version, load_checkpoint, save_checkpoint
 from cs_nn.course.model_size import check_model_size
-from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
-from cs_nn.nn.classifier import Classifier
+from cs_nn.modelkit import MODEL_CLASSES, Architecture
+from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet  # noqa: F401 (registers them)
+from cs_nn.nn.classifier import Classifier  # noqa: F401 (registers it)
 
 MODEL_FORMAT = "cs_nn-model"
 MODEL_VERSION = 1
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
-_BUILDERS: dict[str, tuple[type, Callable[[dict[str, Any]], Any]]] = {
-    "FullyConnectedNet": (FullyConnectedNet, lambda c: FullyConnectedNet(**c)),
-    "ThreeLayerConvNet": (ThreeLayerConvNet, lambda c: ThreeLayerConvNet(**c)),
-    "Classifier": (Classifier, Classifier.from_config),
-}
 
 
-def _input_size(name: str, config: dict[str, Any]) -> int:
-    """D = the number of input values per sample of a saved architecture."""
-    if name == "ThreeLayerConvNet":
-        return int(np.prod(config["input_dim"]))
-    return int(config["mlp"]["input_dim"] if name == "Classifier" else config["input_dim"])
+def _architecture(name: str, config: dict[str, Any]) -> Architecture:
+    return MODEL_CLASSES[name].architecture(config)
 
 
-def _check_preprocessing(name: str, config: dict[str, Any], image_shape: Any, mean: Any,
+def _check_preprocessing(arch: Architecture, image_shape: Any, mean: Any,
                          scale: float) -> tuple[list[int] | None, np.ndarray | None, float]:
-    size = _input_size(name, config)
-    if name == "ThreeLayerConvNet":
-        native = [int(v) for v in config["input_dim"]]
+    size = int(np.prod(arch.input_shape))
+    if len(arch.input_shape) == 3:  # the model takes images (C, H, W) as they are
+        native = [int(v) for v in arch.input_shape]
         if image_shape is not None and list(image_shape) != native:
-            raise ValueError(f"image_shape {tuple(image_shape)} differs from the ConvNet's "
-                             f"input_dim {tuple(native)}")
+            raise ValueError(f"image_shape {tuple(image_shape)} differs from the model's "
+                             f"input shape (its input_dim) {tuple(native)}")
         image_shape = native
     if image_shape is not None:
         image_shape = [int(v) for v in image_shape]
@@ -97,13 +90,14 @@ def save_model(path: str | os.PathLike[str], model: Any, *,
         metadata: optional JSON-able extras (e.g. the search result), returned on load.
     """
     name = type(model).__name__
-    if name not in _BUILDERS or type(model) is not _BUILDERS[name][0]:
-        raise TypeError(f"save_model handles {sorted(_BUILDERS)}, got {type(model).__name__}")
+    if MODEL_CLASSES.get(name) is not type(model):
+        raise TypeError(f"save_model handles {sorted(MODEL_CLASSES)}, got {type(model).__name__}")
     config = model.config
     if config is None:
         raise ValueError("this Classifier wraps a hand-built network without a rebuild "
                          "recipe; build it with cs_nn.nn.mlp so its config can be saved")
-    image_shape, mean, scale = _check_preprocessing(name, config, image_shape, mean, scale)
+    image_shape, mean, scale = _check_preprocessing(_architecture(name, config), image_shape,
+                                                    mean, scale)
     names = None if class_names is None else [str(c) for c in class_names]
     arrays = {f"params/{k}": np.asarray(v) for k, v in model.params.items()}
     if mean is not None:
@@ -128,16 +122,19 @@ class ModelBundle:
     metadata: dict[str, Any]
 
     @property
+    def architecture(self) -> Architecture:
+        return _architecture(self.model_class, self.config)
+
+    @property
     def num_classes(self) -> int:
-        cfg = self.config["mlp"] if self.model_class == "Classifier" else self.config
-        return int(cfg["num_classes"])
+        return int(self.architecture.num_classes)
 
     def input_image_shape(self) -> tuple[int, int, int]:
         """(C, H, W) of the images the model takes; inferred as (1, s, s) or (3, s, s) from
         D = C * s * s when the file does not say and only one reading fits."""
         if self.image_shape is not None:
             return self.image_shape
-        d = _input_size(self.model_class, self.config)
+        d = int(np.prod(self.architecture.input_shape))
         fits = [(c, s, s) for c in (1, 3) for s in [round((d / c) ** 0.5)] if c * s * s == d]
         if len(fits) != 1:
             raise ValueError(f"this model file does not say its image shape and its input "
@@ -156,7 +153,7 @@ class ModelBundle:
         if self.mean is not None:
             mean = self.mean.astype(np.float64)
             X = X - (mean.reshape(c, h, w) if mean.size == c * h * w else mean)
-        if self.model_class == "ThreeLayerConvNet":
+        if len(self.architecture.input_shape) == 3:  # image input
             return X
         return X.reshape(X.shape[0], -1)  # (N, C * H * W)
 
@@ -172,15 +169,15 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
                          f"{MODEL_FORMAT!r} tag); write models with save_model")
     check_version(path, header.get("model_version"), MODEL_VERSION, "model")
     name, config = header.get("model_class"), header.get("config")
-    if name not in _BUILDERS:
+    if name not in MODEL_CLASSES:
         raise ValueError(f"{path} holds a model of unknown class {name!r}; this cs_nn can load "
-                         f"{sorted(_BUILDERS)}")
+                         f"{sorted(MODEL_CLASSES)}")
     if not isinstance(config, dict):
         raise ValueError(f"{path}: the saved config of the {name} is missing or not a dict")
     params = {k[len("params/"):]: v for k, v in arrays.items() if k.startswith("params/")}
-    check_model_size(path, name, _BUILDERS[name][0], config, params)  # before building it
+    check_model_size(path, MODEL_CLASSES[name], config, params)  # before building it
     try:
-        model = _BUILDERS[name][1](config)
+        model = MODEL_CLASSES[name].from_config(config)
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"{path}: the saved config does not build a {name}: {exc}") from None
     _check_params(path, name, config, model.params, params)
@@ -189,7 +186,7 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     pre = header.get("preprocessing") or {}
     try:
         image_shape, mean, scale = _check_preprocessing(
-            name, config, pre.get("image_shape"), arrays.get("preprocess/mean"),
+            _architecture(name, config), pre.get("image_shape"), arrays.get("preprocess/mean"),
             pre.get("scale", 1.0 / 255.0))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: invalid preprocessing information: {exc}") from None

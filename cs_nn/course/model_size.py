@@ -8,7 +8,6 @@ the file itself holds (with more, no saved shapes could fit anyway).
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Any
 
@@ -19,51 +18,28 @@ from cs_nn._checks import is_int
 MAX_PARAMS = 10**8  # 400 MB in float32: far above any model of the curriculum
 
 
-def _positive_ints(values: list[Any]) -> bool:
-    return all(is_int(v) and v >= 1 for v in values)
-
-
-def num_params(name: str, model_class: type, config: dict[str, Any]) -> int | None:
-    """The number of parameter values of the architecture ``config`` describes.
-
-    Args:
-        name: "FullyConnectedNet", "ThreeLayerConvNet" or "Classifier".
-        model_class: the class; its constructor defaults fill in keys the config leaves out.
-        config: the saved ``model.config``.
-
-    Returns:
-        FullyConnectedNet / Classifier: sum over layers of D_in * D_out + D_out (W_i, b_i);
-        ThreeLayerConvNet: W1 (F, C, k, k), b1 (F,), W2 (F * (H // 2) * (W // 2), hd), b2 (hd,),
-        W3 (hd, nc), b3 (nc,). None if the config is malformed: the constructor then says
-        why, before it allocates anything.
-    """
-    cfg = config.get("mlp") if name == "Classifier" else config
-    if not isinstance(cfg, dict):
-        return None
-    if name != "Classifier":
-        sig = inspect.signature(model_class).parameters.values()
-        cfg = {**{p.name: p.default for p in sig if p.default is not p.empty}, **cfg}
+def num_params(model_class: type, config: dict[str, Any]) -> int | None:
+    """The number of parameter values of the architecture ``config`` describes, from the
+    class's own ``architecture(config)`` (constructor defaults fill in keys the config leaves
+    out). None if the config is malformed: the constructor then says why, before it
+    allocates anything."""
     try:
-        if name == "ThreeLayerConvNet":
-            (c, h, w), f, k, hd, nc = (cfg["input_dim"], cfg["num_filters"],
-                                       cfg["filter_size"], cfg["hidden_dim"], cfg["num_classes"])
-            if not _positive_ints([c, h, w, f, k, hd, nc]):
-                return None
-            return f * c * k * k + f + f * (h // 2) * (w // 2) * hd + hd + hd * nc + nc
-        dims = [cfg["input_dim"], *cfg["hidden_dims"], cfg["num_classes"]]
-    except (KeyError, TypeError, ValueError):
+        arch = model_class.architecture(config)
+        dims = [d for shape in arch.param_shapes.values() for d in shape]
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
-    if not _positive_ints(dims):
+    if not all(is_int(d) and d >= 1 for d in dims):
         return None
-    return sum(a * b + b for a, b in zip(dims[:-1], dims[1:], strict=True))
+    return arch.num_params
 
 
-def check_model_size(path: Path, name: str, model_class: type, config: dict[str, Any],
+def check_model_size(path: Path, model_class: type, config: dict[str, Any],
                      found: dict[str, np.ndarray]) -> None:
     """ValueError if ``config`` needs more than MAX_PARAMS parameter values, or more than the
     arrays ``found`` in the file hold (name -> array of any shape), so that building the
     model never allocates more than the file itself."""
-    needed, held = num_params(name, model_class, config), sum(int(v.size) for v in found.values())
+    name = model_class.__name__
+    needed, held = num_params(model_class, config), sum(int(v.size) for v in found.values())
     if needed is not None and needed > MAX_PARAMS:
         raise ValueError(f"{path}: the saved {name} config asks for {needed:,} parameters, more "
                          f"than load_model accepts ({MAX_PARAMS:,}); the file is corrupted or "

@@ -27,12 +27,20 @@ from cs_nn.layers import (
     linear_relu_forward,
     softmax_loss,
 )
-from cs_nn.modelkit import predict_in_batches
+from cs_nn.modelkit import Architecture, predict_in_batches, register_model, with_defaults
 
 #: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "09_pooling_and_convnets"
 
 
+def _param_shapes(c: int, h: int, w: int, f: int, k: int, hd: int, nc: int
+                  ) -> dict[str, tuple[int, ...]]:
+    """W1 (F, C, k, k), b1 (F,), W2 (F * (H // 2) * (W // 2), hd), b2 (hd,), W3 (hd, nc), b3."""
+    return {"W1": (f, c, k, k), "b1": (f,), "W2": (f * (h // 2) * (w // 2), hd), "b2": (hd,),
+            "W3": (hd, nc), "b3": (nc,)}
+
+
+@register_model
 class ThreeLayerConvNet:
     """conv - relu - 2x2 max pool - linear - relu - linear - softmax.
 
@@ -88,14 +96,12 @@ class ThreeLayerConvNet:
 
         rng = np.random.default_rng(seed)
         f, k, hd = self.num_filters, self.filter_size, self.hidden_dim
-        shapes = {"W1": (f, c, k, k), "W2": (f * (h // 2) * (w // 2), hd),
-                  "W3": (hd, self.num_classes)}
+        shapes = _param_shapes(c, h, w, f, k, hd, self.num_classes)
         self.params: dict[str, np.ndarray] = {}
-        for i, name in enumerate(("W1", "W2", "W3"), start=1):
-            weights = rng.standard_normal(shapes[name]) * weight_scale
-            self.params[name] = weights.astype(self.dtype)
-            self.params[f"b{i}"] = np.zeros(shapes[name][0] if i == 1 else shapes[name][1],
-                                            dtype=self.dtype)
+        for i in (1, 2, 3):
+            weights = rng.standard_normal(shapes[f"W{i}"]) * weight_scale
+            self.params[f"W{i}"] = weights.astype(self.dtype)
+            self.params[f"b{i}"] = np.zeros(shapes[f"b{i}"], dtype=self.dtype)
 
     @property
     def config(self) -> dict[str, Any]:
@@ -104,6 +110,20 @@ class ThreeLayerConvNet:
                 "filter_size": self.filter_size, "hidden_dim": self.hidden_dim,
                 "num_classes": self.num_classes, "weight_scale": self.weight_scale,
                 "reg": self.reg, "dtype": self.dtype.name, "seed": self.seed}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> ThreeLayerConvNet:
+        """A fresh model with the architecture ``config`` (a :attr:`config`) describes."""
+        return cls(**config)
+
+    @classmethod
+    def architecture(cls, config: dict[str, Any]) -> Architecture:
+        """Parameter shapes (see the class docstring) and input shape (C, H, W), unbuilt."""
+        cfg = with_defaults(cls, config)
+        c, h, w = cfg["input_dim"]
+        shapes = _param_shapes(c, h, w, cfg["num_filters"], cfg["filter_size"],
+                               cfg["hidden_dim"], cfg["num_classes"])
+        return Architecture((c, h, w), cfg["num_classes"], shapes)
 
     def _check_inputs(self, X: np.ndarray) -> np.ndarray:
         X = as_float_array("X", X)

@@ -27,12 +27,22 @@ from cs_nn.layers import (
     linear_forward,
     softmax_loss,
 )
-from cs_nn.modelkit import check_architecture, init_weight, json_weight_scale, predict_in_batches
+from cs_nn.modelkit import (
+    Architecture,
+    check_architecture,
+    init_weight,
+    json_weight_scale,
+    linear_param_shapes,
+    predict_in_batches,
+    register_model,
+    with_defaults,
+)
 
 #: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "05_fully_connected_nets"
 
 
+@register_model
 class FullyConnectedNet:
     """Fully-connected classifier: ReLU (or another activation), inverted dropout, L2.
 
@@ -94,6 +104,20 @@ class FullyConnectedNet:
                 "num_classes": self.num_classes, "dropout": self.dropout, "reg": self.reg,
                 "weight_scale": json_weight_scale(self.weight_scale), "dtype": self.dtype.name,
                 "seed": self.seed, "activation": self.activation}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> FullyConnectedNet:
+        """A fresh model with the architecture ``config`` (a :attr:`config`) describes."""
+        return cls(**config)
+
+    @classmethod
+    def architecture(cls, config: dict[str, Any]) -> Architecture:
+        """Parameter shapes W1 (D, H1), b1 (H1,), ..., input shape (D,), without building."""
+        cfg = with_defaults(cls, config)
+        dims = [cfg["input_dim"], *cfg["hidden_dims"], cfg["num_classes"]]
+        names = [f"%s{i}" for i in range(1, len(dims))]
+        return Architecture((cfg["input_dim"],), cfg["num_classes"],
+                            linear_param_shapes(dims, names))
 
     def _check_inputs(self, X: np.ndarray) -> np.ndarray:
         X = as_float_array("X", X, min_ndim=2)

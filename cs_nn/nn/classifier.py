@@ -16,7 +16,15 @@ import numpy as np
 
 from cs_nn._checks import as_dtype, as_float_array, check_seed
 from cs_nn.layers import l2_regularization
-from cs_nn.modelkit import check_architecture, json_weight_scale, predict_in_batches
+from cs_nn.modelkit import (
+    Architecture,
+    check_architecture,
+    json_weight_scale,
+    linear_param_shapes,
+    predict_in_batches,
+    register_model,
+    with_defaults,
+)
 from cs_nn.nn.containers import Sequential
 from cs_nn.nn.layers import ELU, Dropout, LeakyReLU, Linear, ReLU, Sigmoid, Tanh
 from cs_nn.nn.loss import Loss, SoftmaxCrossEntropy
@@ -85,6 +93,7 @@ class ParamView(MutableMapping):
         return "ParamView(" + ", ".join(f"{k}: {v.shape}" for k, v in self.items()) + ")"
 
 
+@register_model
 class Classifier:
     """Wrap a network (N, ...) -> (N, C) scores and a loss as a Solver-ready model.
 
@@ -184,6 +193,17 @@ class Classifier:
         if "mlp" not in config:
             raise ValueError("config must hold an 'mlp' entry (as produced by Classifier.config)")
         return cls(mlp(**config["mlp"]), reg=config.get("reg", 0.0))
+
+    @staticmethod
+    def architecture(config: dict[str, Any]) -> Architecture:
+        """Shapes of an :func:`mlp` config's parameters ("0.W", "0.b", ...; each hidden layer
+        is Linear, activation and, with dropout, Dropout) and input shape (D,), unbuilt."""
+        spec = with_defaults(mlp, config["mlp"])
+        dims = [spec["input_dim"], *spec["hidden_dims"], spec["num_classes"]]
+        step = 3 if spec["dropout"] > 0 else 2
+        names = [f"{i * step}.%s" for i in range(len(dims) - 1)]
+        return Architecture((spec["input_dim"],), spec["num_classes"],
+                            linear_param_shapes(dims, names))
 
     def __repr__(self) -> str:
         return f"Classifier(reg={self.reg}, network={self.network!r})"
