@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from cs_nn.course.questions import ArraySpec
+from cs_nn.course.questions import ArraySpec, Question
 from cs_nn.io import CsvFormatError, parse_csv_text
 
 #: A graded CSV larger than this is refused unread (the biggest answer is a few hundred kB).
@@ -23,8 +24,12 @@ OK, MISSING, MALFORMED, MISMATCH = "ok", "missing", "malformed", "mismatch"
 
 @dataclass(frozen=True)
 class FileResult:
-    """The verdict on one output file: status is ok / missing / malformed / mismatch."""
+    """The verdict on one output file of a question, for the grader and the self-check alike:
+    status is ok / missing / malformed / mismatch (the self-check adds inputs-changed and
+    no-data)."""
 
+    question: str
+    notebook: str
     file: str
     status: str
     reason: str = ""
@@ -33,6 +38,27 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.status == OK
+
+
+def read_outputs(q: Question, read: Callable[[str], bytes | None], missing: str
+                 ) -> tuple[dict[str, np.ndarray], list[FileResult]]:
+    """Parse every output file of ``q``: ``read(file name)`` gives its bytes, or None when
+    it is absent (``missing`` is then the reason given). Returns the arrays that parsed, by
+    output name, and a missing / malformed :class:`FileResult` for each file that did not."""
+    arrays: dict[str, np.ndarray] = {}
+    problems: list[FileResult] = []
+    for name, spec in q.outputs.items():
+        fname = q.output_file(name)
+        data = read(fname)
+        if data is None:
+            problems.append(FileResult(q.key, q.notebook, fname, MISSING, missing,
+                                       f"run the {q.notebook} notebook to write it"))
+            continue
+        try:
+            arrays[name] = parse_values(data, fname, spec)
+        except CsvFormatError as exc:
+            problems.append(FileResult(q.key, q.notebook, fname, MALFORMED, str(exc)))
+    return arrays, problems
 
 
 def parse_values(data: bytes, file: str, spec: ArraySpec) -> np.ndarray:

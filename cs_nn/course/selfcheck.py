@@ -31,7 +31,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +38,7 @@ import numpy as np
 from cs_nn import __version__
 from cs_nn.course import dropout_check as dropout
 from cs_nn.course import paths
-from cs_nn.course.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values
+from cs_nn.course.compare import MISMATCH, OK, FileResult, read_outputs
 from cs_nn.course.graded import load_inputs
 from cs_nn.course.questions import INPUT_SEED, Question, all_questions, get_question
 from cs_nn.io import CsvFormatError
@@ -137,56 +136,38 @@ def _hint(values: np.ndarray, entry: dict) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    question: str
-    notebook: str
-    file: str
-    status: str  # ok / missing / malformed / mismatch / inputs-changed / no-data
-    reason: str = ""
-    hint: str = ""
-
-
 def _check_question(q: Question, qdata: dict | None, out_dir: Path,
-                    in_dir: Path) -> list[CheckResult]:
-    res = []
-    arrays = {}
-    for name, spec in q.outputs.items():
-        fname = q.output_file(name)
+                    in_dir: Path) -> list[FileResult]:
+    def read(fname: str) -> bytes | None:
         path = out_dir / fname
-        if not path.is_file():
-            res.append(CheckResult(q.key, q.notebook, fname, MISSING, "not written yet",
-                                   f"run the {q.notebook} notebook"))
-            continue
-        try:
-            arrays[name] = parse_values(path.read_bytes(), fname, spec)
-        except CsvFormatError as exc:
-            res.append(CheckResult(q.key, q.notebook, fname, MALFORMED, str(exc)))
+        return path.read_bytes() if path.is_file() else None
+
+    arrays, res = read_outputs(q, read, "not written yet")
     if q.grading == "dropout":
         try:
             inputs = load_inputs(q, in_dir)
         except (OSError, CsvFormatError) as exc:
-            return res + [CheckResult(q.key, q.notebook, q.output_file(n), "no-data",
+            return res + [FileResult(q.key, q.notebook, q.output_file(n), "no-data",
                                       f"cannot read the input files: {exc}") for n in arrays]
         for name, (ok, reason, hint) in dropout.check_question(
                 q.key, inputs, arrays, float(q.params["p"])).items():
-            res.append(CheckResult(q.key, q.notebook, q.output_file(name),
+            res.append(FileResult(q.key, q.notebook, q.output_file(name),
                                    OK if ok else MISMATCH, reason, hint))
         return res
     if qdata is None:
-        return res + [CheckResult(q.key, q.notebook, q.output_file(n), "no-data",
+        return res + [FileResult(q.key, q.notebook, q.output_file(n), "no-data",
                                   "this question has no self-check data") for n in arrays]
     changed = [f for f, h in qdata["inputs"].items() if _file_sha256(in_dir / f) != h]
     for name, arr in arrays.items():
         fname = q.output_file(name)
         if changed:
-            res.append(CheckResult(q.key, q.notebook, fname, "inputs-changed",
+            res.append(FileResult(q.key, q.notebook, fname, "inputs-changed",
                                    f"{', '.join(changed)} differ(s) from the course's input files",
                                    "restore input_files/ from the course repository"))
         elif matches(arr, qdata["files"][fname]):
-            res.append(CheckResult(q.key, q.notebook, fname, OK))
+            res.append(FileResult(q.key, q.notebook, fname, OK))
         else:
-            res.append(CheckResult(q.key, q.notebook, fname, MISMATCH,
+            res.append(FileResult(q.key, q.notebook, fname, MISMATCH,
                                    "does not match the reference within tolerance",
                                    _hint(arr, qdata["files"][fname])))
     return res
@@ -194,16 +175,16 @@ def _check_question(q: Question, qdata: dict | None, out_dir: Path,
 
 def check_outputs(output_dir: PathLike | None = None, input_dir: PathLike | None = None,
                   questions: Iterable[Question | str] | None = None,
-                  data: dict | None = None) -> list[CheckResult]:
+                  data: dict | None = None) -> list[FileResult]:
     """Check the learner's output files against the self-check data (offline, no answers).
 
-    Returns one :class:`CheckResult` per expected output file, in question order.
+    Returns one :class:`FileResult` per expected output file, in question order.
     """
     data = data if data is not None else load_data()
     qs = [get_question(q) if isinstance(q, str) else q for q in questions] if questions \
         else all_questions()
     out_dir, in_dir = paths.output_dir(output_dir), paths.input_dir(input_dir)
-    results: list[CheckResult] = []
+    results: list[FileResult] = []
     for q in qs:
         results += _check_question(q, data["questions"].get(q.key), out_dir, in_dir)
     return results

@@ -20,19 +20,17 @@ import numpy as np
 
 from cs_nn.course import dropout_check as dropout
 from cs_nn.course.compare import (
-    MALFORMED,
     MISMATCH,
-    MISSING,
     OK,
     FileResult,
     compare_arrays,
-    parse_values,
+    read_outputs,
 )
 from cs_nn.course.graded import load_inputs
 from cs_nn.course.questions import Question, all_questions
 from cs_nn.course.submit import MANIFEST, OUTPUT_NAME
 from cs_nn.instructor.grading.submission import SubmissionError, open_submission
-from cs_nn.io import CsvFormatError, read_csv
+from cs_nn.io import read_csv
 
 PathLike = str | os.PathLike[str]
 
@@ -88,25 +86,15 @@ class SubmissionResult:
 
 
 def _grade_question(q: Question, files: dict[str, bytes], key: AnswerKey) -> QuestionResult:
-    results: list[FileResult] = []
-    arrays: dict[str, np.ndarray] = {}
-    for name, spec in q.outputs.items():
-        fname = q.output_file(name)
-        if fname not in files:
-            results.append(FileResult(fname, MISSING, "file not submitted",
-                                      f"run the {q.notebook} notebook to write it"))
-            continue
-        try:
-            arrays[name] = parse_values(files[fname], fname, spec)
-        except CsvFormatError as exc:
-            results.append(FileResult(fname, MALFORMED, str(exc)))
+    arrays, results = read_outputs(q, files.get, "file not submitted")
     if q.grading == "dropout":
         verdicts = dropout.check_question(q.key, key.inputs[q.key], arrays, float(q.params["p"]))
     else:
         verdicts = {n: compare_arrays(a, key.reference[q.key][n], q.rtol, q.atol)
                     for n, a in arrays.items()}
     for name, (ok, reason, hint) in verdicts.items():
-        results.append(FileResult(q.output_file(name), OK if ok else MISMATCH, reason, hint))
+        results.append(FileResult(q.key, q.notebook, q.output_file(name), OK if ok else MISMATCH,
+                                  reason, hint))
     order = {q.output_file(n): i for i, n in enumerate(q.outputs)}
     results.sort(key=lambda r: order[r.file])
     share = q.points / len(q.outputs)
