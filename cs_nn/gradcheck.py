@@ -8,6 +8,7 @@ Each function perturbs a private copy of ``x``: the caller's array is never modi
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,28 @@ def _float64_copy(x: np.ndarray) -> np.ndarray:
         raise TypeError(f"numeric gradients need float64 inputs (got {x.dtype}): in float32 "
                         "the rounding error of f swamps the finite difference")
     return x.copy()
+
+
+def _centred_differences(x: np.ndarray, h: float, evaluate: Callable[[np.ndarray], Any],
+                         difference: Callable[[Any, Any], float],
+                         verbose: bool = False) -> np.ndarray:
+    """``grad[i] = difference(evaluate(x + h e_i), evaluate(x - h e_i)) / (2 h)`` for every
+    index i of a float64 copy of x (restored after each step); grad has x's shape."""
+    x = _float64_copy(x)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        ix = it.multi_index
+        old = x[ix]
+        x[ix] = old + h
+        plus = evaluate(x)
+        x[ix] = old - h
+        minus = evaluate(x)
+        x[ix] = old
+        grad[ix] = difference(plus, minus) / (2 * h)
+        if verbose:
+            print(ix, f"{grad[ix]:.8e}")
+    return grad
 
 
 def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, verbose: bool = True,
@@ -33,21 +56,8 @@ def eval_numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, ver
     Returns:
         grad: x's shape, ``grad[i] ~ df/dx[i]``.
     """
-    x = _float64_copy(x)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        fxph = float(f(x))
-        x[ix] = old - h
-        fxmh = float(f(x))
-        x[ix] = old
-        grad[ix] = (fxph - fxmh) / (2 * h)
-        if verbose:
-            print(ix, f"{grad[ix]:.8e}")
-    return grad
+    return _centred_differences(x, h, lambda z: float(f(z)), lambda fxph, fxmh: fxph - fxmh,
+                                verbose)
 
 
 def eval_numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x: np.ndarray,
@@ -63,22 +73,14 @@ def eval_numerical_gradient_array(f: Callable[[np.ndarray], np.ndarray], x: np.n
     Returns:
         grad: x's shape.
     """
-    x = _float64_copy(x)
     df = np.asarray(df, dtype=np.float64)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        ix = it.multi_index
-        old = x[ix]
-        x[ix] = old + h
-        pos = np.array(f(x), dtype=np.float64)
-        x[ix] = old - h
-        neg = np.array(f(x), dtype=np.float64)
-        x[ix] = old
+
+    def difference(pos: np.ndarray, neg: np.ndarray) -> float:
         if pos.shape != df.shape:
             raise ValueError(f"f(x) has shape {pos.shape} but df has shape {df.shape}")
-        grad[ix] = np.sum((pos - neg) * df) / (2 * h)
-    return grad
+        return np.sum((pos - neg) * df)
+
+    return _centred_differences(x, h, lambda z: np.array(f(z), dtype=np.float64), difference)
 
 
 def grad_check_sparse(f: Callable[[np.ndarray], float], x: np.ndarray, analytic_grad: np.ndarray,
