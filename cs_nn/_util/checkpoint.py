@@ -15,11 +15,11 @@ Writes are atomic: a temporary file in the same folder, then ``os.replace``.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import zipfile
 from collections.abc import Mapping
+from io import BytesIO  # the standard library (cs_nn.io is the graded-CSV module)
 from pathlib import Path
 from typing import Any
 
@@ -89,7 +89,7 @@ def save_checkpoint(path: str | os.PathLike[str], params: dict[str, np.ndarray],
               "metadata": metadata}
     text = json.dumps(header, default=_json_default, allow_nan=True)
     arrays["header"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
-    buffer = io.BytesIO()
+    buffer = BytesIO()
     np.savez(buffer, **arrays)
     return atomic_write_bytes(path, buffer.getvalue())
 

@@ -10,10 +10,10 @@ The array work (moving average, image grid) lives in :mod:`cs_nn._util.arrays`, 
 
 from __future__ import annotations
 
-import io
 import math
 import os
 from collections.abc import Mapping, Sequence
+from io import BytesIO  # the standard library (cs_nn.io is the graded-CSV module)
 from pathlib import Path
 from typing import Any
 
@@ -280,6 +280,6 @@ def save_figure(fig: Any, path: str | os.PathLike[str], dpi: int = 100) -> Path:
     path = Path(path)
     if path.suffix.lower() != ".png":
         raise ValueError(f"save_figure writes PNG files; {path.name!r} should end in '.png'")
-    buffer = io.BytesIO()
+    buffer = BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     return atomic_write_bytes(path, buffer.getvalue())

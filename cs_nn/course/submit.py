@@ -9,11 +9,11 @@ give the same archive.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
 import zipfile
+from io import BytesIO  # the standard library (cs_nn.io is the graded-CSV module)
 from pathlib import Path
 
 from cs_nn import __version__
@@ -56,7 +56,7 @@ def build_submission(student: str, output_dir: PathLike | None = None,
     expected = [q.output_file(n) for q in all_questions() for n in q.outputs]
     missing = [f for f in expected if not (outputs / f).is_file()]
     notebooks = sorted(Path(notebook_dir).glob("*.ipynb")) if notebook_dir else []
-    buf = io.BytesIO()
+    buf = BytesIO()
     files = []
     with zipfile.ZipFile(buf, "w") as zf:
         for p in csvs:
