@@ -88,6 +88,12 @@ def is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
+def is_number(value: object) -> bool:
+    """True for a Python or numpy int or float; False for a bool."""
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
 def check_int(name: str, value: object, low: int | None = None, high: int | None = None, *,
               allow_none: bool = False, note: str = "") -> int | None:
     """``value`` as a Python int, or a ValueError naming ``name`` and the allowed range.

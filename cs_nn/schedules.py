@@ -12,20 +12,16 @@ import dataclasses
 import math
 from typing import Any, ClassVar
 
-from cs_nn._checks import check_int
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+from cs_nn._checks import check_int, is_number
 
 
 def _positive(name: str, value: float) -> None:
-    if not (_is_number(value) and 0 < value < math.inf):
+    if not (is_number(value) and 0 < value < math.inf):
         raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
 
 
 def _finite(name: str, value: float) -> None:
-    if not (_is_number(value) and math.isfinite(value)):
+    if not (is_number(value) and math.isfinite(value)):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
 
 
@@ -73,7 +69,7 @@ class StepDecay(Schedule):
 
     def __post_init__(self) -> None:
         _positive("initial", self.initial)
-        if not (_is_number(self.factor) and 0 < self.factor <= 1):
+        if not (is_number(self.factor) and 0 < self.factor <= 1):
             raise ValueError(f"factor must be in (0, 1], got {self.factor!r}")
         check_int("step_size", self.step_size, 1)
 
@@ -90,7 +86,7 @@ class ExponentialDecay(Schedule):
 
     def __post_init__(self) -> None:
         _positive("initial", self.initial)
-        if not (_is_number(self.decay) and 0 < self.decay <= 1):
+        if not (is_number(self.decay) and 0 < self.decay <= 1):
             raise ValueError(f"decay must be in (0, 1], got {self.decay!r}")
 
     def _at(self, epoch: int) -> float:
@@ -109,7 +105,7 @@ class CosineDecay(Schedule):
     def __post_init__(self) -> None:
         _positive("initial", self.initial)
         check_int("num_epochs", self.num_epochs, 1)
-        if not (_is_number(self.final) and 0 <= self.final <= self.initial):
+        if not (is_number(self.final) and 0 <= self.final <= self.initial):
             raise ValueError(f"final must be in [0, initial={self.initial}], got {self.final!r}")
 
     def _at(self, epoch: int) -> float:
@@ -142,7 +138,7 @@ def momentum_ramp(start: float = 0.5, end: float = 0.99, num_epochs: int = 10) -
     averages out the noise of small late gradients. Both values must lie in [0, 1).
     """
     for name, value in (("start", start), ("end", end)):
-        if not (_is_number(value) and 0 <= value < 1):
+        if not (is_number(value) and 0 <= value < 1):
             raise ValueError(f"momentum {name} must be in [0, 1), got {value!r}")
     return LinearRamp(float(start), float(end), num_epochs)
 

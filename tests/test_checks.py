@@ -14,6 +14,7 @@ from cs_nn._checks import (
     check_seed,
     check_shape,
     is_int,
+    is_number,
     result_dtype,
 )
 
@@ -155,3 +156,8 @@ def test_check_seed_and_as_dtype() -> None:
     assert as_dtype("float32") == np.float32 and as_dtype(np.float64) == np.float64
     with pytest.raises(TypeError, match="dtype must be float32 or float64"):
         as_dtype(np.int64)
+
+
+def test_is_number() -> None:
+    assert all(is_number(v) for v in (1, 2.5, np.float32(1), np.int8(3)))
+    assert not any(is_number(v) for v in (True, np.bool_(True), "1", None, [1]))

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._checks import check_int, is_int
+from cs_nn._checks import check_int, is_int, is_number
 
 RESERVED = ("trial", "seed", "key", "best_val_acc", "best_epoch", "epochs_run", "seconds",
             "status", "error")
@@ -85,8 +85,7 @@ def _check_range(name: str, spec: Uniform, positive: bool) -> None:
     """Finite ends with low < high (and low > 0 for a log scale); errors name the parameter."""
     kind = type(spec).__name__
     low, high = spec.low, spec.high
-    if not all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
-               and math.isfinite(v) for v in (low, high)):
+    if not all(is_number(v) and math.isfinite(v) for v in (low, high)):
         raise ValueError(f"search space {name!r}: {kind} needs finite numbers, got "
                          f"low={low!r}, high={high!r}")
     if not low < high:
