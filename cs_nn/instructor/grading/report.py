@@ -10,10 +10,11 @@ import csv
 import html
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from cs_nn._util.files import atomic_write_text
+from cs_nn.course.compare import FileResult
 from cs_nn.course.questions import Question
 from cs_nn.instructor.grading.grade import SubmissionResult
 
@@ -41,6 +42,17 @@ def write_grades_csv(results: Sequence[SubmissionResult], questions: Sequence[Qu
     return atomic_write_text(path, grades_csv_text(results, questions))
 
 
+def _file_line(f: FileResult, code: str, bold: str, esc: Callable[[str], str]) -> str:
+    """One file's verdict: ``code`` / ``bold`` are format strings wrapping "{}" (Markdown or
+    HTML), ``esc`` escapes the text."""
+    line = f"{code.format(esc(f.file))}: {bold.format(esc(f.status))}"
+    if f.reason:
+        line += f" — {esc(f.reason)}"
+    if f.hint:
+        line += f". Hint: {esc(f.hint)}"
+    return line
+
+
 def feedback_markdown(r: SubmissionResult) -> str:
     """Feedback for one submission, as Markdown."""
     lines = [f"# Feedback for {r.name}", "", f"**Total: {_fmt(r.total)} / {_fmt(r.max_total)}**",
@@ -57,13 +69,7 @@ def feedback_markdown(r: SubmissionResult) -> str:
         mark = "passed" if q.points == q.max_points else "lost points"
         lines += [f"## {q.key} ({q.notebook}): {_fmt(q.points)} / {_fmt(q.max_points)} "
                   f"— {mark}", ""]
-        for f in q.files:
-            line = f"- `{f.file}`: **{f.status}**"
-            if f.reason:
-                line += f" — {f.reason}"
-            if f.hint:
-                line += f". Hint: {f.hint}"
-            lines.append(line)
+        lines += ["- " + _file_line(f, "`{}`", "**{}**", str) for f in q.files]
         lines.append("")
     return "\n".join(lines)
 
@@ -82,13 +88,8 @@ def feedback_html(r: SubmissionResult) -> str:
     for q in r.questions:
         parts.append(f"<h2>{e(q.key)} ({e(q.notebook)}): {_fmt(q.points)} / "
                      f"{_fmt(q.max_points)}</h2><ul>")
-        for f in q.files:
-            item = f"<code>{e(f.file)}</code>: <strong>{e(f.status)}</strong>"
-            if f.reason:
-                item += f" — {e(f.reason)}"
-            if f.hint:
-                item += f". Hint: {e(f.hint)}"
-            parts.append(f"<li>{item}</li>")
+        parts += [f"<li>{_file_line(f, '<code>{}</code>', '<strong>{}</strong>', e)}</li>"
+                  for f in q.files]
         parts.append("</ul>")
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"
