@@ -27,6 +27,14 @@ from cs_nn.layers.conv_naive import (
 from cs_nn.layers.dropout import dropout_backward, dropout_forward
 from cs_nn.layers.linear import linear_backward, linear_forward
 from cs_nn.layers.losses import l2_regularization, softmax, softmax_loss
+from cs_nn.layers.normalization import (
+    batchnorm_backward,
+    batchnorm_forward,
+    layernorm_backward,
+    layernorm_forward,
+    spatial_batchnorm_backward,
+    spatial_batchnorm_forward,
+)
 from cs_nn.layers.pool import max_pool_backward, max_pool_forward
 from cs_nn.layers.sandwich import (
     conv_relu_backward,
@@ -55,4 +63,7 @@ __all__ = [
     "conv_relu_backward", "conv_relu_forward",
     "conv_relu_pool_backward", "conv_relu_pool_forward",
     "linear_relu_backward", "linear_relu_forward",
+    "batchnorm_backward", "batchnorm_forward",
+    "layernorm_backward", "layernorm_forward",
+    "spatial_batchnorm_backward", "spatial_batchnorm_forward",
 ]
