@@ -52,7 +52,9 @@ class Solver:
     Attributes: ``loss_history`` (one float per iteration); ``train_acc_history``,
     ``val_acc_history``, ``val_loss_history`` (one per epoch; val loss is the softmax
     cross-entropy of the scores, without regularisation); ``best_val_acc``, ``best_epoch``,
-    ``best_params`` (copies of the params with the best validation accuracy); ``epoch`` and
+    ``best_params`` (copies of the params with the best validation accuracy) and
+    ``best_buffers`` (the model's ``buffers`` then, e.g. batchnorm's running averages, if it
+    has any; restored with the params); ``epoch`` and
     ``iteration`` (completed so far); ``lr``; ``stopped_early`` and ``stop_reason``
     ("patience" or "callback"); ``optim_configs`` (one optimiser config per parameter);
     ``checkpoint_paths``. Methods: ``train()``, ``step()``, ``check_accuracy()``,
@@ -84,6 +86,7 @@ class Solver:
         self.best_val_acc = 0.0
         self.best_epoch: int | None = None
         self.best_params: dict[str, np.ndarray] = {}
+        self.best_buffers: dict[str, np.ndarray] = {}
         self.stopped_early = self.stop_requested = False
         self.stop_reason: str | None = None
         self.checkpoint_paths: list[Path] = []
@@ -213,6 +216,8 @@ class Solver:
         if restore and self.best_params:
             for name, w in self.best_params.items():
                 self.model.params[name] = w.copy()
+            if self.best_buffers:
+                self.model.load_buffers(self.best_buffers)
         self._emit("end")
         return self
 
@@ -242,6 +247,9 @@ class Solver:
         if self.best_epoch is None or val_acc > self.best_val_acc:
             self.best_val_acc, self.best_epoch = val_acc, self.epoch
             self.best_params = {k: w.copy() for k, w in self.model.params.items()}
+            # state that goes with them (batchnorm's running averages), if the model has any
+            self.best_buffers = {k: v.copy() for k, v in getattr(self.model, "buffers",
+                                                                 {}).items()}
         current = val_acc if o.monitor == "val_acc" else -val_loss  # larger is better
         if self._best_monitored is None or current > self._best_monitored:
             self._best_monitored, self._bad_epochs = current, 0

@@ -3,7 +3,8 @@
 ``save_model(path, model, mean=mean, image_shape=(1, 48, 48), class_names=names)`` writes a
 ``.npz`` file (via :mod:`cs_nn._util.checkpoint`: arrays plus a JSON header, never pickle) holding
 the model class (a name in ``cs_nn.modelkit.MODEL_CLASSES``), its ``config``,
-its parameters, a format version, and how to turn image pixels into model inputs::
+its parameters, its buffers (state that is not a parameter: batchnorm's running averages),
+a format version, and how to turn image pixels into model inputs::
 
     X = pixels (N, C, H, W), 0..255  *  scale (default 1/255)  -  mean
 
@@ -100,6 +101,8 @@ def save_model(path: str | os.PathLike[str], model: Any, *,
                                                     mean, scale)
     names = None if class_names is None else [str(c) for c in class_names]
     arrays = {f"params/{k}": np.asarray(v) for k, v in model.params.items()}
+    arrays.update({f"buffers/{k}": np.asarray(v)
+                   for k, v in getattr(model, "buffers", {}).items()})
     if mean is not None:
         arrays["preprocess/mean"] = mean
     header = {"model_format": MODEL_FORMAT, "model_version": MODEL_VERSION, "model_class": name,
@@ -183,6 +186,8 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     _check_params(path, name, config, model.params, params)
     for key, value in params.items():
         model.params[key] = value.astype(model.params[key].dtype)
+    _load_buffers(path, name, model, {k[len("buffers/"):]: v for k, v in arrays.items()
+                                      if k.startswith("buffers/")})
     pre = header.get("preprocessing") or {}
     try:
         image_shape, mean, scale = _check_preprocessing(
@@ -210,6 +215,21 @@ def _check_params(path: Path, name: str, config: dict[str, Any],
                          "weights come from a different model")
 
 
+def _load_buffers(path: Path, name: str, model: Any, found: dict[str, np.ndarray]) -> None:
+    """Put the saved running averages into ``model``; a clear error when they do not fit."""
+    expected = getattr(model, "buffers", {})
+    if not expected and not found:
+        return
+    if set(found) != set(expected):
+        raise ValueError(f"{path} holds buffers {sorted(found)} but its {name} needs "
+                         f"{sorted(expected)} (batchnorm's running averages). The file is "
+                         "corrupted or was written for a different model")
+    try:
+        model.load_buffers(found)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: invalid buffers: {exc}") from None
+
+
 def load_model(path: str | os.PathLike[str]) -> Any:
     """The model saved in ``path``, rebuilt from its class and config, with its weights.
 
@@ -217,7 +237,8 @@ def load_model(path: str | os.PathLike[str]) -> Any:
     ``.npz`` (pickles, object arrays), files from a newer format version, unknown model
     classes, invalid configs, configs asking for more parameters than the file holds or than
     ``cs_nn.course.model_size.MAX_PARAMS`` (checked before building, so nothing huge is allocated),
-    and parameters whose names or shapes differ from the architecture's; FileNotFoundError
+    and parameters or buffers whose names or shapes differ from the architecture's
+    (batchnorm's running averages are restored with the weights); FileNotFoundError
     if there is no file.
     """
     return load_bundle(path).model

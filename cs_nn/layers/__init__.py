@@ -28,6 +28,7 @@ from cs_nn.layers.dropout import dropout_backward, dropout_forward
 from cs_nn.layers.linear import linear_backward, linear_forward
 from cs_nn.layers.losses import l2_regularization, softmax, softmax_loss
 from cs_nn.layers.normalization import (
+    NORMALIZATIONS,
     batchnorm_backward,
     batchnorm_forward,
     layernorm_backward,
@@ -46,7 +47,7 @@ from cs_nn.layers.sandwich import (
 )
 
 __all__ = [
-    "ACTIVATIONS",
+    "ACTIVATIONS", "NORMALIZATIONS",
     "dropout_backward", "dropout_forward",
     "elu_backward", "elu_forward",
     "l2_regularization",

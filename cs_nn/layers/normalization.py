@@ -277,3 +277,11 @@ def spatial_batchnorm_backward(dout: np.ndarray, cache: NormCache
     dx = dx_rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)  # (N, C, H, W)
     # END SOLUTION
     return dx, dgamma, dbeta
+
+
+#: The normalisations a network can be built with, by name: (forward, backward), both taking
+#: ``(x, gamma, beta, param)`` / ``(dout, cache)`` as above.
+NORMALIZATIONS = {
+    "batchnorm": (batchnorm_forward, batchnorm_backward),
+    "layernorm": (layernorm_forward, layernorm_backward),
+}
