@@ -53,8 +53,7 @@ class Solver:
     ``val_acc_history``, ``val_loss_history`` (one per epoch; val loss is the softmax
     cross-entropy of the scores, without regularisation); ``best_val_acc``, ``best_epoch``,
     ``best_params`` (copies of the params with the best validation accuracy) and
-    ``best_buffers`` (the model's ``buffers`` then, e.g. batchnorm's running averages, if it
-    has any; restored with the params); ``epoch`` and
+    ``best_buffers`` (the model's ``buffers`` then, e.g. running averages); ``epoch`` and
     ``iteration`` (completed so far); ``lr``; ``stopped_early`` and ``stop_reason``
     ("patience" or "callback"); ``optim_configs`` (one optimiser config per parameter);
     ``checkpoint_paths``. Methods: ``train()``, ``step()``, ``check_accuracy()``,
@@ -247,9 +246,8 @@ class Solver:
         if self.best_epoch is None or val_acc > self.best_val_acc:
             self.best_val_acc, self.best_epoch = val_acc, self.epoch
             self.best_params = {k: w.copy() for k, w in self.model.params.items()}
-            # state that goes with them (batchnorm's running averages), if the model has any
-            self.best_buffers = {k: v.copy() for k, v in getattr(self.model, "buffers",
-                                                                 {}).items()}
+            buffers = getattr(self.model, "buffers", {})  # e.g. batchnorm's running averages
+            self.best_buffers = {k: v.copy() for k, v in buffers.items()}
         current = val_acc if o.monitor == "val_acc" else -val_loss  # larger is better
         if self._best_monitored is None or current > self._best_monitored:
             self._best_monitored, self._bad_epochs = current, 0

@@ -218,14 +218,13 @@ def _check_params(path: Path, name: str, config: dict[str, Any],
 def _load_buffers(path: Path, name: str, model: Any, found: dict[str, np.ndarray]) -> None:
     """Put the saved running averages into ``model``; a clear error when they do not fit."""
     expected = getattr(model, "buffers", {})
-    if not expected and not found:
-        return
     if set(found) != set(expected):
         raise ValueError(f"{path} holds buffers {sorted(found)} but its {name} needs "
                          f"{sorted(expected)} (batchnorm's running averages). The file is "
                          "corrupted or was written for a different model")
     try:
-        model.load_buffers(found)
+        if found:
+            model.load_buffers(found)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: invalid buffers: {exc}") from None
 
