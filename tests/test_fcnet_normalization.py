@@ -7,11 +7,11 @@ import json
 
 import numpy as np
 import pytest
+from test_fcnet import numeric_grads  # centred differences for every parameter
 
 from cs_nn._util.checkpoint import load_checkpoint, save_checkpoint
 from cs_nn.course.delivery import load_model, save_model
 from cs_nn.course.model_size import num_params
-from cs_nn.gradcheck import eval_numerical_gradient
 from cs_nn.models import FullyConnectedNet
 from cs_nn.solver import Solver
 
@@ -135,20 +135,6 @@ def test_layernorm_is_the_same_in_train_and_test_and_per_sample():
 
 
 # ---------------------------------------------------------------- gradients
-
-
-def numeric_grads(model, X, y):
-    out = {}
-    for name in list(model.params):
-        orig = model.params[name]
-
-        def f(w, name=name):
-            model.params[name] = w
-            return model.loss(X, y)[0]
-
-        out[name] = eval_numerical_gradient(f, orig, verbose=False)
-        model.params[name] = orig
-    return out
 
 
 @pytest.mark.parametrize("normalization", NORMS)
