@@ -355,6 +355,8 @@ def test_bad_arrays_get_clear_errors():
         layernorm_forward(x, gamma, beta, {"momentum": 0.9})
     with pytest.raises(ValueError, match="x must have 4 dimension"):
         spatial_batchnorm_forward(x, gamma, beta, {})
+    with pytest.raises(ValueError, match=r"N \* H \* W >= 2"):
+        spatial_batchnorm_forward(np.ones((1, 3, 1, 1)), gamma, beta, {"mode": "train"})
     _, cache = batchnorm_forward(x, gamma, beta, {})
     with pytest.raises(ValueError, match="dout has shape"):
         batchnorm_backward(dout.T, cache)

@@ -247,6 +247,9 @@ def spatial_batchnorm_forward(x: np.ndarray, gamma: np.ndarray, beta: np.ndarray
     x = as_float_array("x", x, ndim=4)
     n, c, h, w = x.shape
     gamma, beta = _check_gamma_beta(gamma, beta, c)
+    if isinstance(bn_param, dict) and bn_param.get("mode", "train") == "train" and n * h * w < 2:
+        raise ValueError(f"spatial batchnorm in train mode needs at least 2 values per channel "
+                         f"(N * H * W >= 2), got x of shape {x.shape}")
     # BEGIN SOLUTION
     x_rows = x.transpose(0, 2, 3, 1).reshape(n * h * w, c)  # (N*H*W, C): a pixel per row
     out_rows, cache = batchnorm_forward(x_rows, gamma, beta, bn_param)
