@@ -26,6 +26,7 @@ import numpy as np
 
 from cs_nn._checks import as_float_array, check_same_shape, check_shape
 
+#: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "12_normalization"
 
 BN_DEFAULTS: dict[str, Any] = {"mode": "train", "eps": 1e-5, "momentum": 0.9}

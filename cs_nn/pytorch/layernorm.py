@@ -30,6 +30,7 @@ import torch
 from torch import nn
 from torch.autograd.function import once_differentiable
 
+#: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "12_normalization"
 
 
