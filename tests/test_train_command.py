@@ -173,3 +173,28 @@ def test_training_facts_come_from_their_homes() -> None:
     for rule in training.UPDATE_RULES:
         lr = training.TrainConfig(update_rule=rule).learning_rate
         assert lr == optim.default_config(rule)["learning_rate"]
+
+
+def test_activation_option_builds_and_saves_an_elu_mlp(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli("--epochs", "1", "--quiet", "--out", str(out), "--hidden-dims", "16",
+                   "--activation", "elu", "--num-train", "300") == 0
+    assert "elu" in capsys.readouterr().out
+    bundle = load_bundle(out / "model.npz")
+    assert bundle.model.activation == "elu"  # the saved model rebuilds with its activation
+    assert json.loads((out / "summary.json").read_text())["config"]["activation"] == "elu"
+    # an ELU net really differs from the ReLU one trained from the same seed
+    relu = train_model(TrainConfig(hidden_dims=[16], num_epochs=1, num_train=300))
+    elu = train_model(TrainConfig(hidden_dims=[16], num_epochs=1, num_train=300,
+                                  activation="elu"))
+    assert not np.allclose(relu.model.params["W1"], elu.model.params["W1"])
+
+
+def test_activation_is_validated(capsys):
+    with pytest.raises(ValueError, match="activation must be one of"):
+        TrainConfig(activation="swish").validate()
+    with pytest.raises(ValueError, match="convnet uses ReLU"):
+        TrainConfig(model="convnet", hidden_dims=[8], activation="elu").validate()
+    with pytest.raises(SystemExit):
+        run_cli("--activation", "swish")
+    assert "invalid choice" in capsys.readouterr().err

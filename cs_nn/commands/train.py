@@ -16,6 +16,7 @@ from cs_nn.course.training import (
     save_run,
     train_model,
 )
+from cs_nn.layers import ACTIVATIONS
 
 NAME = "train"
 HELP = ("train a model on a dataset (default: the offline 8x8 digits) with a progress bar; "
@@ -66,6 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="multiply the lr by this after every epoch, in (0, 1] (default 1: constant)")
     add("--reg", type=float, default=d.reg, help="L2 strength (default 0)")
     add("--dropout", type=float, default=d.dropout, help="mlp dropout probability (default 0)")
+    add("--activation", choices=sorted(ACTIVATIONS), default=d.activation,
+        help="mlp hidden-layer activation (default relu; seed 003's MLP uses elu)")
     add("--weight-scale", type=_weight_scale, default=None,
         help="initial weight std, or he / xavier (default: he for mlp, 1e-2 for convnet)")
     add("--num-filters", type=_positive_int, default=d.num_filters, help="convnet filters")
@@ -87,12 +90,14 @@ def run(args: argparse.Namespace) -> int:
         dataset=args.dataset, model=args.model, hidden_dims=list(args.hidden_dims),
         num_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         update_rule=args.update_rule, lr_decay=args.lr_decay, reg=args.reg,
-        dropout=args.dropout, weight_scale=args.weight_scale, num_filters=args.num_filters,
-        filter_size=args.filter_size, seed=args.seed, num_train=args.num_train,
+        dropout=args.dropout, activation=args.activation, weight_scale=args.weight_scale,
+        num_filters=args.num_filters, filter_size=args.filter_size, seed=args.seed,
+        num_train=args.num_train,
         data_root=args.data_root).validate()
     out = args.out if args.out is not None else f"runs/{config.dataset}-{config.model}"
     data = load_data(config)  # a missing dataset raises a FileNotFoundError saying what to do
-    arch = (f"hidden {' '.join(map(str, config.hidden_dims))}" if config.model == "mlp" else
+    arch = (f"hidden {' '.join(map(str, config.hidden_dims))}, {config.activation}"
+            if config.model == "mlp" else
             f"{config.num_filters} filters {config.filter_size}x{config.filter_size}, "
             f"hidden {config.hidden_dims[0]}")
     print(f"{config.dataset}: {data['X_train'].shape[0]} train / {data['X_val'].shape[0]} val / "

@@ -31,6 +31,7 @@ from cs_nn._util.files import atomic_write_text
 from cs_nn.course.delivery import save_model
 from cs_nn.course.plotting import plot_training_curves, save_figure
 from cs_nn.data import LOADERS, flatten, load_dataset, subtract_mean, train_val_split
+from cs_nn.layers import ACTIVATIONS
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.solver import Solver
 
@@ -55,7 +56,8 @@ class TrainConfig:
     update_rule: str = "adam"
     lr_decay: float = 1.0  # lr multiplied by this after every epoch
     reg: float = 0.0  # L2 strength
-    dropout: float = 0.0  # mlp only: DROP probability after every hidden ReLU
+    dropout: float = 0.0  # mlp only: DROP probability after every hidden activation
+    activation: str = "relu"  # mlp only: a key of cs_nn.layers.ACTIVATIONS ("elu", "tanh", ...)
     weight_scale: float | str | None = None  # None: "he" (mlp) or 1e-2 (convnet)
     num_filters: int = 32  # convnet only
     filter_size: int = 5  # convnet only (odd)
@@ -87,6 +89,10 @@ class TrainConfig:
         need(0 < self.lr_decay <= 1, f"lr_decay must lie in (0, 1], got {self.lr_decay!r}")
         need(math.isfinite(self.reg) and self.reg >= 0, f"reg must be >= 0, got {self.reg!r}")
         need(0 <= self.dropout < 1, f"dropout must lie in [0, 1), got {self.dropout!r}")
+        need(self.activation in ACTIVATIONS,
+             f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        need(self.model == "mlp" or self.activation == "relu",
+             "the convnet uses ReLU; activation applies to the mlp only")
         ws = self.weight_scale
         need(ws is None or ws in ("he", "xavier") or (isinstance(ws, float) and ws > 0),
              f"weight_scale must be a number > 0, 'he' or 'xavier', got {ws!r}")
@@ -148,7 +154,8 @@ def build_model(config: TrainConfig, input_shape: Sequence[int], num_classes: in
         ws = "he" if config.weight_scale is None else config.weight_scale
         return FullyConnectedNet(config.hidden_dims, input_dim=int(np.prod(input_shape)),
                                  num_classes=num_classes, dropout=config.dropout,
-                                 reg=config.reg, weight_scale=ws, seed=config.seed)
+                                 reg=config.reg, weight_scale=ws, seed=config.seed,
+                                 activation=config.activation)
     if len(input_shape) != 3:
         raise ValueError(f"the convnet needs images (C, H, W), got input shape {input_shape}")
     ws = 1e-2 if config.weight_scale is None else float(config.weight_scale)
