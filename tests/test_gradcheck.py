@@ -139,3 +139,16 @@ def test_grad_check_sparse_is_reproducible() -> None:
     a = grad_check_sparse(lambda v: np.sum(v ** 2), x, noisy, num_checks=5, rng=7)
     b = grad_check_sparse(lambda v: np.sum(v ** 2), x, noisy, num_checks=5, rng=7)
     assert a == b
+
+
+def test_scaled_rel_error_is_relative_to_the_largest_magnitude():
+    from cs_nn.gradcheck import scaled_rel_error
+
+    a = np.array([1.0, 1e-6])
+    b = np.array([1.0, 2e-6])
+    assert rel_error(a, b) > 0.3  # element-wise: the tiny entry dominates
+    assert scaled_rel_error(a, b) == pytest.approx(1e-6 / 2, rel=1e-6)
+    assert scaled_rel_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert scaled_rel_error(np.zeros(0), np.zeros(0)) == 0.0
+    with pytest.raises(ValueError, match="shapes"):
+        scaled_rel_error(np.zeros(2), np.zeros(3))

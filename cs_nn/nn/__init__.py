@@ -4,6 +4,7 @@
 """
 
 from cs_nn.nn.classifier import Classifier, ParamView, mlp
+from cs_nn.nn.classifiers import LinearClassifier, TwoLayerNet
 from cs_nn.nn.containers import Sequential
 from cs_nn.nn.conv import Conv2d, MaxPool2d
 from cs_nn.nn.layers import (
@@ -22,6 +23,6 @@ from cs_nn.nn.module import Module
 
 __all__ = [
     "Classifier", "Conv2d", "CrossEntropy", "Dropout", "ELU", "Flatten", "LeakyReLU", "Linear",
-    "Loss", "MaxPool2d", "Module", "ParamView", "ReLU", "Sequential", "Sigmoid", "Softmax",
-    "SoftmaxCrossEntropy", "Tanh", "mlp",
+    "LinearClassifier", "Loss", "MaxPool2d", "Module", "ParamView", "ReLU", "Sequential",
+    "Sigmoid", "Softmax", "SoftmaxCrossEntropy", "Tanh", "TwoLayerNet", "mlp",
 ]

@@ -240,8 +240,16 @@ def mlp(input_dim: int, hidden_dims: Sequence[int], num_classes: int, activation
             modules.append(Dropout(dropout, rng))
     modules.append(Linear(dims[-1], int(num_classes), weight_scale, dtype, rng))
     net = Sequential(*modules)
-    net.spec = {"input_dim": int(input_dim), "hidden_dims": hidden_dims,
-                "num_classes": int(num_classes), "activation": activation,
-                "dropout": float(dropout), "weight_scale": json_weight_scale(weight_scale),
-                "dtype": dtype.name, "seed": seed}
+    net.spec = mlp_spec(input_dim, hidden_dims, num_classes, activation, dropout, weight_scale,
+                        dtype, seed)
     return net
+
+
+def mlp_spec(input_dim: int, hidden_dims: Sequence[int], num_classes: int, activation: str,
+             dropout: float, weight_scale: float | str, dtype: np.dtype,
+             seed: int | None) -> dict[str, Any]:
+    """The JSON-able keyword arguments of :func:`mlp` that rebuild a network (its ``spec``)."""
+    return {"input_dim": int(input_dim), "hidden_dims": [int(h) for h in hidden_dims],
+            "num_classes": int(num_classes), "activation": activation,
+            "dropout": float(dropout), "weight_scale": json_weight_scale(weight_scale),
+            "dtype": dtype.name, "seed": seed}
