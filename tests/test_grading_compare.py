@@ -132,3 +132,18 @@ def test_fraction_tolerance_is_binomial():
         out = x / (1 - P)
         out.ravel()[:zeros] = 0
         assert dropout.check_masked(out, x, P)[0] is expect
+
+
+def test_dropout_backward_is_checked_against_dout_in_both_modes():
+    rng = np.random.default_rng(3)
+    x, dout = 5 + rng.standard_normal((100, 50)), 5 + rng.standard_normal((100, 50))
+    keep = rng.random(x.shape) >= 0.8
+    inputs = {"x": x, "dout": dout}
+    good = {"train": dout * keep / 0.2, "test": dout.copy()}
+    assert all(v[0] for v in dropout.check_question("dropout_backward", inputs, good, 0.8).values())
+    bad = {"train": x * keep / 0.2, "test": dout * keep / 0.2}  # masked x, dropped in test mode
+    verdicts = dropout.check_question("dropout_backward", inputs, bad, 0.8)
+    assert not verdicts["train"][0] and "dout" in verdicts["train"][1]
+    assert not verdicts["test"][0] and "return dout unchanged" in verdicts["test"][2]
+    with pytest.raises(KeyError, match="dx"):
+        dropout.check_question("dropout_backward", inputs, {"dx": dout}, 0.8)

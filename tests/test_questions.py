@@ -254,3 +254,16 @@ def test_graded_functions_use_default_folders(project: Path,
     inputs = graded.load_inputs("l2")
     (path,) = graded.save_outputs("l2", {"loss": np.array([1.0]), "dw": inputs["w"]})[:1]
     assert path.parent == project.resolve() / "output_files"
+
+
+def test_dropout_backward_references_follow_seed_001_in_both_modes() -> None:
+    q = get_question("dropout_backward")
+    assert q.params["p"] == 0.8 and set(q.outputs) == {"train", "test"}
+    inputs = graded.load_inputs(q, COMMITTED)
+    ref = q.reference(inputs)
+    dout, p = inputs["dout"], q.params["p"]
+    np.testing.assert_array_equal(ref["test"], dout)  # test mode passes dout straight through
+    dropped = np.count_nonzero(ref["train"] == 0)
+    assert abs(dropped - p * dout.size) < 4 * math.sqrt(dout.size * p * (1 - p))
+    kept = ref["train"] != 0
+    np.testing.assert_allclose(ref["train"][kept], dout[kept] / (1 - p), rtol=1e-15)

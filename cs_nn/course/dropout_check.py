@@ -8,7 +8,7 @@ drop probability ``p``:
   (``Z_MAX`` standard deviations of the fraction, ``sqrt(p (1 - p) / n)``), and every value
   that is not zero equals ``x / (1 - p)``;
 * test output: exactly ``x`` (inverted dropout needs no test-time scaling);
-* backward: the same two checks for ``dx`` against ``dout``.
+* backward (``dx`` in each mode): the same two checks against ``dout``.
 
 The graded inputs are bounded away from zero, so a zero output always means "dropped".
 """
@@ -82,7 +82,7 @@ def check_identity(out: np.ndarray, base: np.ndarray, p: float, what: str = "x")
         return ok, reason, hint
     out = np.asarray(out, dtype=np.float64)
     if np.any(out == 0):
-        hint = "test mode must not drop anything: return x unchanged"
+        hint = f"test mode must not drop anything: return {what} unchanged"
     elif np.allclose(out, np.asarray(base) / (1 - p), rtol=RTOL) or np.allclose(
             out, np.asarray(base) * (1 - p), rtol=RTOL):
         hint = "test mode must not scale: inverted dropout already scaled during training"
@@ -95,13 +95,13 @@ def check_question(key: str, inputs: dict[str, np.ndarray], outputs: dict[str, n
                    p: float) -> dict[str, Verdict]:
     """Verdicts for the dropout questions, output name -> (ok, reason, hint).
 
-    ``dropout_forward`` has outputs ``train`` and ``test`` (from input ``x``);
-    ``dropout_backward`` has output ``dx`` (from input ``dout``). Absent outputs are skipped.
+    Both questions have outputs ``train`` and ``test``: ``dropout_forward`` from input ``x``,
+    ``dropout_backward`` (its dx in each mode) from input ``dout``. Absent outputs are skipped.
     """
+    base = "dout" if key == "dropout_backward" else "x"
     checks = {
-        "train": lambda a: check_masked(a, inputs["x"], p, "x"),
-        "test": lambda a: check_identity(a, inputs["x"], p, "x"),
-        "dx": lambda a: check_masked(a, inputs["dout"], p, "dout"),
+        "train": lambda a: check_masked(a, inputs[base], p, base),
+        "test": lambda a: check_identity(a, inputs[base], p, base),
     }
     unknown = set(outputs) - set(checks)
     if unknown:

@@ -1,4 +1,8 @@
-"""Question 04: inverted dropout. Graded statistically, since masks differ between RNGs."""
+"""Question 04: inverted dropout. Graded statistically, since masks differ between RNGs.
+
+Both questions follow seed 001: the forward pass with drop probability p = 0.3 in both
+modes, the backward pass with p = 0.8 in both modes (in test mode dx is dout unchanged).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,8 @@ from cs_nn.course.questions import ArraySpec, Question
 
 NOTEBOOK = "04_dropout"
 SHAPE = (100, 50)
-P = 0.3
+P = 0.3  # dropout_forward
+P_BACKWARD = 0.8  # dropout_backward: seed 001 uses a different p for the backward files
 SEED = 42
 
 
@@ -20,8 +25,11 @@ def _forward(x: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _backward(x: np.ndarray, dout: np.ndarray) -> dict[str, np.ndarray]:
-    _, cache = layers.dropout_forward(x, {"p": P, "mode": "train", "seed": SEED})
-    return {"dx": layers.dropout_backward(dout, cache)}
+    dx = {}
+    for mode in ("train", "test"):
+        _, cache = layers.dropout_forward(x, {"p": P_BACKWARD, "mode": mode, "seed": SEED})
+        dx[mode] = layers.dropout_backward(dout, cache)
+    return dx
 
 
 def _x(rng: np.random.Generator) -> np.ndarray:
@@ -34,7 +42,7 @@ QUESTIONS = [
              lambda rng: {"x": _x(rng)}, _forward, grading="dropout",
              params={"p": P, "seed": SEED}, points=2.0),
     Question("dropout_backward", NOTEBOOK, {"x": ArraySpec(SHAPE), "dout": ArraySpec(SHAPE)},
-             {"dx": ArraySpec(SHAPE)},
+             {"train": ArraySpec(SHAPE), "test": ArraySpec(SHAPE)},
              lambda rng: {"x": _x(rng), "dout": 5.0 + rng.standard_normal(SHAPE)},
-             _backward, grading="dropout", params={"p": P, "seed": SEED}, points=2.0),
+             _backward, grading="dropout", params={"p": P_BACKWARD, "seed": SEED}, points=2.0),
 ]
