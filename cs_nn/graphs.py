@@ -125,3 +125,67 @@ def f3(s1: float, s2: float, y: int) -> tuple[float, tuple[float, float]]:
     grad_s2 = grad_e2 * e2
     # END SOLUTION
     return L, (grad_s1, grad_s2)
+
+
+def f4(x: float, w: float, b: float, lam: float, t: float
+       ) -> tuple[float, tuple[float, float, float, float]]:
+    """A sigmoid neuron's squared error plus weight decay, the graph of one's own choosing.
+
+    ``L = (sigmoid(w x + b) - t) ** 2 + lam * w ** 2`` built from eleven operators (drawn by
+    :data:`F4_GRAPH`): a = w x; z = a + b; n = -z; e = exp(n); q = 1 + e; s = 1 / q (so
+    s = sigmoid(z)); d = s - t; r = d ** 2; u = w ** 2; v = lam u; L = r + v. ``w`` feeds two
+    nodes (a copy), so its two gradients add up. Returns L and (dL/dx, dL/dw, dL/db,
+    dL/dlam); t is a target and gets no gradient.
+    """
+    x, w, b, lam, t = (_scalar(n, v) for n, v in
+                       zip(("x", "w", "b", "lam", "t"), (x, w, b, lam, t)))
+    # BEGIN SOLUTION
+    w1, w2 = w, w  # copy node: w is used twice
+    a = w1 * x
+    z = a + b
+    n = -z
+    e = math.exp(n) if n < 700 else math.inf  # exp overflows beyond; then s = 0 exactly
+    q = 1.0 + e
+    s = 1.0 / q
+    d = s - t
+    r = d * d
+    u = w2 * w2
+    v = lam * u
+    L = r + v
+    grad_L = 1.0
+    grad_r = grad_L
+    grad_v = grad_L
+    grad_lam = grad_v * u
+    grad_u = grad_v * lam
+    grad_w2 = grad_u * 2 * w2
+    grad_d = grad_r * 2 * d
+    grad_s = grad_d
+    grad_q = -grad_s * s * s  # d(1/q)/dq = -1/q^2 = -s^2 (finite even when q overflows)
+    grad_e = grad_q
+    grad_n = grad_e * e if e != math.inf else 0.0  # s = 0 flat: no gradient flows back
+    grad_z = -grad_n
+    grad_a = grad_z
+    grad_b = grad_z
+    grad_x = grad_a * w1
+    grad_w1 = grad_a * x
+    grad_w = grad_w1 + grad_w2  # gradients of the copies add up
+    # END SOLUTION
+    return L, (grad_x, grad_w, grad_b, grad_lam)
+
+
+#: The graph of :func:`f4` for drawing (:func:`cs_nn.graph_drawing.draw_graph`): nodes as
+#: (name, label, column, row), then edges (from, to). Inputs sit in column 0.
+F4_GRAPH: dict[str, list[tuple]] = {
+    "nodes": [
+        ("x", "x", 0, 0), ("w", "w", 0, 1), ("b", "b", 0, 2), ("t", "t", 0, 3),
+        ("lam", "λ", 0, 4),
+        ("a", "×", 1, 0.5), ("z", "+", 2, 1), ("n", "−·", 3, 1), ("e", "exp", 4, 1),
+        ("q", "+1", 5, 1), ("s", "1/·", 6, 1), ("d", "−", 7, 2), ("r", "^2", 8, 2),
+        ("u", "^2", 1, 3.5), ("v", "×", 2, 4), ("L", "+", 9, 3),
+    ],
+    "edges": [
+        ("x", "a"), ("w", "a"), ("a", "z"), ("b", "z"), ("z", "n"), ("n", "e"), ("e", "q"),
+        ("q", "s"), ("s", "d"), ("t", "d"), ("d", "r"), ("w", "u"), ("u", "v"), ("lam", "v"),
+        ("r", "L"), ("v", "L"),
+    ],
+}

@@ -1,4 +1,4 @@
-"""Tests of cs_nn.graphs: the scalar graphs f1, f2, f3 against closed forms and differences."""
+"""Tests of cs_nn.graphs: the scalar graphs f1..f4 against closed forms and differences."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cs_nn.graphs import f1, f2, f3
+from cs_nn.graphs import F4_GRAPH, f1, f2, f3, f4
 
 H = 1e-6
 
@@ -128,3 +128,30 @@ def test_numpy_scalars_are_accepted() -> None:
     b = f1(*range(6))
     assert a == b
     assert f3(np.float64(0.2), np.float64(-0.3), np.int64(2)) == f3(0.2, -0.3, 2)
+
+
+@settings(max_examples=25, deadline=None)
+@given(args=st.lists(moderate, min_size=5, max_size=5))
+def test_f4_value_and_gradients(args: list[float]) -> None:
+    x, w, b, lam, t = args
+    L, grads = f4(*args)
+    s = 1 / (1 + math.exp(-(w * x + b)))
+    assert L == pytest.approx((s - t) ** 2 + lam * w * w, rel=1e-12, abs=1e-12)
+    dz = 2 * (s - t) * s * (1 - s)
+    closed = (dz * w, dz * x + 2 * lam * w, dz, w * w)  # w's two paths add up
+    assert len(grads) == 4  # t is a target: no gradient for it
+    for i, (g, want) in enumerate(zip(grads, closed, strict=True)):
+        assert _close(g, want, 1e-10), (i, g, want)
+        assert _close(g, _centred(lambda *a: f4(*a)[0], args, i), 1e-6), i
+
+
+def test_f4_saturated_sigmoid_stays_finite_and_graph_has_enough_operators() -> None:
+    L, grads = f4(1.0, -1000.0, 0.0, 0.5, 0.3)  # z = -1000: exp(1000) overflows
+    assert math.isfinite(L) and all(math.isfinite(g) for g in grads)
+    assert L == pytest.approx(0.3 ** 2 + 0.5 * 1e6)
+    assert grads[0] == 0.0 and grads[1] == pytest.approx(2 * 0.5 * -1000.0)
+    inputs = {name for name, *_ in F4_GRAPH["nodes"]} - {dst for _, dst in F4_GRAPH["edges"]}
+    assert inputs == {"x", "w", "b", "lam", "t"}
+    assert len(F4_GRAPH["nodes"]) - len(inputs) >= 5  # the seed asks for >= 5 operators
+    with pytest.raises(TypeError, match="real number"):
+        f4("one", 1, 1, 1, 1)
