@@ -301,3 +301,18 @@ def test_import_does_not_load_matplotlib() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": os.getcwd()})
     assert out.stdout.strip() == "False"
+
+
+def test_plot_run_comparison_labels_skips_diverged_runs_and_titles() -> None:
+    from cs_nn.plotting import plot_run_comparison
+
+    runs = {"B = 20": _history(1), "B = 100": None, "B = 500": SimpleNamespace(**_history(2))}
+    fig = plot_run_comparison(runs, title="batch size", smooth_window=3)
+    ax_loss, ax_acc = fig.axes
+    assert [line.get_label() for line in ax_acc.get_lines()] == ["B = 20", "B = 500"]
+    assert ax_loss.get_title().startswith("batch size: training loss")
+    np.testing.assert_allclose(ax_acc.get_lines()[0].get_ydata(), _history(1)["val_acc_history"])
+    wrapped = SimpleNamespace(solver=SimpleNamespace(**_history(3)))  # a TrainResult-like object
+    assert len(plot_run_comparison([("run", wrapped)]).axes[0].get_lines()) == 1
+    with pytest.raises(ValueError, match="every run diverged"):
+        plot_run_comparison({"a": None})

@@ -198,3 +198,26 @@ def test_activation_is_validated(capsys):
     with pytest.raises(SystemExit):
         run_cli("--activation", "swish")
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_num_val_and_num_test_fix_the_split_sizes():
+    data = load_data(TrainConfig(num_train=500, num_val=120, num_test=50))
+    assert data["X_train"].shape[0] == 380 and data["X_val"].shape[0] == 120
+    assert data["X_test"].shape[0] == 50
+    with pytest.raises(ValueError, match="num_val"):
+        TrainConfig(num_val=0).validate()
+
+
+def test_sweep_trains_each_change_and_reports_divergence_as_none():
+    from cs_nn.training import runs_table, sweep
+
+    base = TrainConfig(hidden_dims=[16], num_epochs=1, num_train=300, update_rule="sgd")
+    data = load_data(base)
+    runs = sweep(base, data, {"lr 0.1": {"lr": 0.1}, "lr 1e5": {"lr": 1e9, "num_epochs": 3}})
+    assert runs["lr 1e5"] is None
+    ok = runs["lr 0.1"]
+    assert ok.config.lr == 0.1 and ok.solver.epoch == 1
+    assert ok.model.params["W1"].shape == (64, 16)
+    table = runs_table(runs, "learning rate").splitlines()
+    assert table[0].startswith("learning rate") and "diverged" in table[2]
+    assert f"{ok.solver.val_acc_history[-1]:8.3f}" in table[1]

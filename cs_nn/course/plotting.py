@@ -32,7 +32,10 @@ History = Any  # a Solver-like object or a dict with "loss_history", "train_acc_
 
 
 def _get_history(history: History) -> dict[str, np.ndarray]:
-    """loss / train_acc / val_acc arrays from a Solver-like object or a dict."""
+    """loss / train_acc / val_acc arrays from a Solver-like object, a dict, or anything with a
+    ``solver`` attribute (a training.TrainResult)."""
+    if not isinstance(history, Mapping) and hasattr(history, "solver"):
+        history = history.solver
     def get(key: str) -> object:
         if isinstance(history, Mapping):
             return history.get(key, [])
@@ -110,20 +113,45 @@ def plot_learning_rate_sweep(results: Mapping[float, History] | Sequence[tuple[f
     runs = list(results.items()) if isinstance(results, Mapping) else list(results)
     if not runs:
         raise ValueError("results is empty; pass {lr: solver_or_history, ...}")
+    return plot_run_comparison([(f"lr = {float(lr):.3g}", h) for lr, h in runs],
+                               smooth_window=smooth_window, fig=fig)
+
+
+def plot_run_comparison(runs: Mapping[Any, History | None] | Sequence[tuple[Any, History]],
+                        title: str | None = None, smooth_window: int = 25,
+                        fig: Any = None) -> Any:
+    """Training loss and validation accuracy of several runs side by side.
+
+    Args:
+        runs: {label: history} or [(label, history), ...]; a None history (a run that
+            diverged) is left out. Each history as in :func:`plot_training_curves`.
+        title: prefix of both panel titles, e.g. "batch size".
+        smooth_window: moving-average window applied to every loss curve.
+        fig: an empty Figure to draw into; default a new one.
+
+    Returns:
+        The Figure, with axes [smoothed loss per iteration, validation accuracy per epoch];
+        one line per run in each, labelled with its label.
+    """
+    items = list(runs.items()) if isinstance(runs, Mapping) else list(runs)
+    items = [(label, h) for label, h in items if h is not None]
+    if not items:
+        raise ValueError("runs is empty (or every run diverged); pass {label: solver, ...}")
     fig = _figure(fig, (11.0, 4.0))
     ax_loss, ax_acc = fig.subplots(1, 2)
-    for lr, history in runs:
+    for label, history in items:
         h = _get_history(history)
-        label = f"lr = {float(lr):.3g}"
         loss = h["loss_history"]
-        ax_loss.plot(np.arange(loss.shape[0]), smooth(loss, smooth_window), label=label)
-        ax_acc.plot(_epochs(h["val_acc_history"]), h["val_acc_history"], marker="o", label=label)
-    ax_loss.set(title=f"Training loss (moving average {smooth_window})", xlabel="iteration",
-                ylabel="loss")
-    ax_acc.set(title="Validation accuracy", xlabel="epoch", ylabel="accuracy")
+        ax_loss.plot(np.arange(loss.shape[0]), smooth(loss, smooth_window), label=str(label))
+        ax_acc.plot(_epochs(h["val_acc_history"]), h["val_acc_history"], marker="o",
+                    label=str(label))
+    prefix = f"{title}: " if title else ""
+    ax_loss.set(title=f"{prefix}training loss (moving average {smooth_window})",
+                xlabel="iteration", ylabel="loss")
+    ax_acc.set(title=f"{prefix}validation accuracy", xlabel="epoch", ylabel="accuracy")
     _integer_ticks(ax_acc)
-    ax_loss.legend()
-    ax_acc.legend()
+    ax_loss.legend(fontsize=8)
+    ax_acc.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -63,6 +63,8 @@ class TrainConfig:
     filter_size: int = 5  # convnet only (odd)
     seed: int = 0  # weights, minibatch order and validation split
     num_train: int | None = None  # use only the first N training images (10% become val)
+    num_val: int | None = None  # hold out this many of them for validation; None: 10%
+    num_test: int | None = None  # use only the first N test images; None: all
     data_root: str | None = None  # folder with mnist/, fashion-mnist/, cifar-10/; None: $CS_NN_DATA
 
     def validate(self) -> TrainConfig:
@@ -84,6 +86,10 @@ class TrainConfig:
                  f"{name} must be an integer >= 1, got {value!r}")
         need(self.num_train is None or self.num_train >= 10,
              f"num_train must be at least 10 (or None for all), got {self.num_train!r}")
+        need(self.num_val is None or (isinstance(self.num_val, int) and self.num_val >= 1),
+             f"num_val must be an integer >= 1 (or None for 10%), got {self.num_val!r}")
+        need(self.num_test is None or (isinstance(self.num_test, int) and self.num_test >= 1),
+             f"num_test must be an integer >= 1 (or None for all), got {self.num_test!r}")
         need(self.lr is None or (math.isfinite(self.lr) and self.lr > 0),
              f"lr must be a number > 0, got {self.lr!r}")
         need(0 < self.lr_decay <= 1, f"lr_decay must lie in (0, 1], got {self.lr_decay!r}")
@@ -127,18 +133,21 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
 
     Returns a dict: ``X_train`` (N, D) for the mlp or (N, C, H, W) for the convnet, float32
     with the training mean subtracted; ``y_train`` (N,); ``X_val``, ``y_val`` (10% of the
-    training images, stratified); ``X_test``, ``y_test``; ``class_names``; ``mean`` (the
-    subtracted mean, X's per-sample shape); ``image_shape`` (C, H, W) of one image before
-    any flattening; ``info``. Raises the loader's clear
+    training images, stratified, or ``num_val`` of them); ``X_test``, ``y_test``;
+    ``class_names``; ``mean`` (the subtracted mean, X's per-sample shape); ``image_shape``
+    (C, H, W) of one image before any flattening; ``info``. Raises the loader's clear
     ``DatasetNotFoundError`` (a FileNotFoundError) when the files are missing.
     """
     config.validate()
     name = config.dataset
-    kwargs: dict[str, Any] = {"num_train": config.num_train}
+    kwargs: dict[str, Any] = {"num_train": config.num_train, "num_test": config.num_test}
     if name != "digits":
         kwargs["root"] = config.data_root
     raw = load_dataset(name, **kwargs)
-    data = train_val_split(raw, val_fraction=0.1, seed=config.seed)
+    if config.num_val is None:
+        data = train_val_split(raw, val_fraction=0.1, seed=config.seed)
+    else:
+        data = train_val_split(raw, num_val=config.num_val, seed=config.seed)
     data["image_shape"] = tuple(int(v) for v in data["X_train"].shape[1:])
     if config.model == "mlp":
         data = flatten(data)  # (N, D)
@@ -229,3 +238,39 @@ def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, 
                                          json.dumps(summary, indent=2) + "\n")
     return paths
 
+
+
+def sweep(base: TrainConfig, data: dict[str, Any],
+          changes: dict[Any, dict[str, Any]]) -> dict[Any, TrainResult | None]:
+    """Train ``base`` once per entry of ``changes`` ({label: {field: value, ...}}) on ``data``.
+
+    Returns {label: TrainResult}, with None for a run that diverged (an infinite loss or NaN
+    activations), so one bad setting does not stop a comparison.
+    """
+    results: dict[Any, TrainResult | None] = {}
+    for label, change in changes.items():
+        config = dataclasses.replace(base, **change).validate()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                results[label] = train_model(config, data)
+        except FloatingPointError:
+            results[label] = None
+    return results
+
+
+def runs_table(runs: dict[Any, TrainResult | None], title: str) -> str:
+    """A text table, one row per run: final train / val accuracy, best val, final loss.
+
+    The final loss is the mean of the last 10 minibatch losses ("> 100" when unstable).
+    """
+    lines = [f"{title:<16} {'train acc':>9} {'val acc':>8} {'best val':>9} {'final loss':>11}"]
+    for label, result in runs.items():
+        if result is None:
+            lines.append(f"{label!s:<16} {'diverged':>9}")
+            continue
+        s = result.solver
+        loss = float(np.mean(s.loss_history[-10:]))
+        loss_text = f"{loss:11.4f}" if loss < 100 else f"{'> 100':>11}"
+        lines.append(f"{label!s:<16} {s.train_acc_history[-1]:9.3f} {s.val_acc_history[-1]:8.3f} "
+                     f"{s.best_val_acc:9.3f} {loss_text}")
+    return "\n".join(lines)
