@@ -4,7 +4,7 @@ Usage::
 
     CS_NN_DATA=../shared/data python benchmarks/seed_targets.py [--target NAME ...] [--quick]
 
-The recipes live in :mod:`cs_nn.seed_targets` (notebook 07 runs the same ones, on subsets
+The recipes live in :mod:`cs_nn.course.seed_targets` (notebook 07 runs the same ones, on subsets
 unless ``CS_NN_FULL_RUN=1``). Data: ``training.load_data`` on CIFAR-10 (every training batch
 found, 10% held out for validation, the official test batch). BLAS is pinned to one thread,
 so the numbers repeat exactly on one machine. The test set is measured once per target,
@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from cs_nn.seed_targets import TARGETS, describe, run_target  # noqa: E402
-from cs_nn.training import load_data  # noqa: E402
+from cs_nn.course.seed_targets import TARGETS, describe, run_target  # noqa: E402
+from cs_nn.course.training import load_data  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

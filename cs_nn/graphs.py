@@ -173,7 +173,7 @@ def f4(x: float, w: float, b: float, lam: float, t: float
     return L, (grad_x, grad_w, grad_b, grad_lam)
 
 
-#: The graph of :func:`f4` for drawing (:func:`cs_nn.graph_drawing.draw_graph`): nodes as
+#: The graph of :func:`f4` for drawing (:func:`cs_nn.course.graph_drawing.draw_graph`): nodes as
 #: (name, label, column, row), then edges (from, to). Inputs sit in column 0.
 F4_GRAPH: dict[str, list[tuple]] = {
     "nodes": [

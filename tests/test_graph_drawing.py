@@ -1,4 +1,4 @@
-"""Tests of cs_nn.graph_drawing: one label per node, one arrow per edge, clear errors."""
+"""Tests of cs_nn.course.graph_drawing: one label per node, one arrow per edge, clear errors."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import pytest  # noqa: E402
 from matplotlib.text import Annotation  # noqa: E402
 
-from cs_nn.graph_drawing import draw_graph  # noqa: E402
+from cs_nn.course.graph_drawing import draw_graph  # noqa: E402
 from cs_nn.graphs import F4_GRAPH  # noqa: E402
 
 

@@ -304,7 +304,7 @@ def test_import_does_not_load_matplotlib() -> None:
 
 
 def test_plot_run_comparison_labels_skips_diverged_runs_and_titles() -> None:
-    from cs_nn.plotting import plot_run_comparison
+    from cs_nn.course.plotting import plot_run_comparison
 
     runs = {"B = 20": _history(1), "B = 100": None, "B = 500": SimpleNamespace(**_history(2))}
     fig = plot_run_comparison(runs, title="batch size", smooth_window=3)

@@ -1,4 +1,4 @@
-"""Tests for cs_nn.seed_targets on synthetic data (the real CIFAR-10 figures come from
+"""Tests for cs_nn.course.seed_targets on synthetic data (the real CIFAR-10 figures come from
 benchmarks/seed_targets.py)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from cs_nn.seed_targets import TARGETS, describe, get_target, run_target, target_data
+from cs_nn.course.seed_targets import TARGETS, describe, get_target, run_target, target_data
 
 
 def fake_data(n_train=120, n_val=40, n_test=30, d=3 * 32 * 32, seed=0):

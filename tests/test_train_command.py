@@ -209,7 +209,7 @@ def test_num_val_and_num_test_fix_the_split_sizes():
 
 
 def test_sweep_trains_each_change_and_reports_divergence_as_none():
-    from cs_nn.training import runs_table, sweep
+    from cs_nn.course.training import runs_table, sweep
 
     base = TrainConfig(hidden_dims=[16], num_epochs=1, num_train=300, update_rule="sgd")
     data = load_data(base)

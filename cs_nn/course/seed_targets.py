@@ -1,7 +1,7 @@
 """The source assignments' CIFAR-10 accuracy targets, as runnable training recipes.
 
 Each :class:`Target` names the seed it comes from, what must be reached (an accuracy on one
-split, at least a threshold) and the :class:`~cs_nn.training.TrainConfig` that reaches it.
+split, at least a threshold) and the :class:`~cs_nn.course.training.TrainConfig` that reaches it.
 :func:`run_target` trains it and measures the accuracies; the test split is only measured
 when asked (``test=True``), so a notebook can keep the test set for the one final model.
 
@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn.training import TrainConfig, build_model
+from cs_nn.course.training import TrainConfig, build_model
+from cs_nn.solver import Solver
 
 NOTEBOOK = "07_training_mlps"
 
@@ -105,7 +106,7 @@ def get_target(name: str) -> Target:
 
 
 def target_data(target: Target, data: dict[str, Any]) -> dict[str, np.ndarray]:
-    """The arrays a target trains on, from :func:`cs_nn.training.load_data` output.
+    """The arrays a target trains on, from :func:`cs_nn.course.training.load_data` output.
 
     Takes the first ``num_train`` training images; a step-based recipe (seed 003) trains on
     training + validation images together and keeps the test set for its evaluations. Inputs
@@ -134,8 +135,6 @@ def run_target(name: str, data: dict[str, Any], quick: bool = False, test: bool 
     accuracy (step-based recipes always do: the seed evaluates on the test set). The model
     keeps its final parameters (no best-epoch restore), as the seeds' scripts do.
     """
-    from cs_nn.solver import Solver
-
     target = get_target(name)
     arrays = target_data(target, data)
     config = target.config
