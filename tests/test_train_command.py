@@ -218,6 +218,7 @@ def test_sweep_trains_each_change_and_reports_divergence_as_none():
     ok = runs["lr 0.1"]
     assert ok.config.lr == 0.1 and ok.solver.epoch == 1
     assert ok.model.params["W1"].shape == (64, 16)
+    assert "test" not in ok.accuracies  # model selection leaves the test set alone
     table = runs_table(runs, "learning rate").splitlines()
     assert table[0].startswith("learning rate") and "diverged" in table[2]
     assert f"{ok.solver.val_acc_history[-1]:8.3f}" in table[1]

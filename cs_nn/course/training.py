@@ -175,11 +175,12 @@ def build_model(config: TrainConfig, input_shape: Sequence[int], num_classes: in
 
 
 def train_model(config: TrainConfig, data: dict[str, Any] | None = None, verbose: bool = False,
-                callbacks: Sequence[Any] = ()) -> TrainResult:
+                callbacks: Sequence[Any] = (), test: bool = True) -> TrainResult:
     """Train the model of ``config`` on its dataset (or on ``data`` from :func:`load_data`).
 
     The model ends with the parameters of its best validation epoch. ``verbose`` shows the
     Solver's progress bar. A diverging run raises the Solver's FloatingPointError.
+    ``test=False`` leaves the test set untouched (no "test" accuracy), for model selection.
     """
     config.validate()
     if data is None:
@@ -195,7 +196,7 @@ def train_model(config: TrainConfig, data: dict[str, Any] | None = None, verbose
     start = time.perf_counter()
     solver.train()  # divergence (NaN / inf loss or activations): the Solver's FloatingPointError
     seconds = time.perf_counter() - start
-    splits = {"train": MAX_TRAIN_EVAL, "val": None, "test": None}
+    splits = {"train": MAX_TRAIN_EVAL, "val": None, **({"test": None} if test else {})}
     accuracies = {s: solver.check_accuracy(data[f"X_{s}"], data[f"y_{s}"], num_samples=n,
                                            batch_size=500) for s, n in splits.items()}
     counts = {s: min(int(data[f"y_{s}"].shape[0]), n or math.inf) for s, n in splits.items()}
@@ -240,19 +241,20 @@ def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, 
 
 
 
-def sweep(base: TrainConfig, data: dict[str, Any],
-          changes: dict[Any, dict[str, Any]]) -> dict[Any, TrainResult | None]:
+def sweep(base: TrainConfig, data: dict[str, Any], changes: dict[Any, dict[str, Any]],
+          test: bool = False) -> dict[Any, TrainResult | None]:
     """Train ``base`` once per entry of ``changes`` ({label: {field: value, ...}}) on ``data``.
 
     Returns {label: TrainResult}, with None for a run that diverged (an infinite loss or NaN
-    activations), so one bad setting does not stop a comparison.
+    activations), so one bad setting does not stop a comparison. The test set is left alone
+    unless ``test`` (measure it once, on the model you pick).
     """
     results: dict[Any, TrainResult | None] = {}
     for label, change in changes.items():
         config = dataclasses.replace(base, **change).validate()
         try:
             with np.errstate(over="ignore", invalid="ignore"):
-                results[label] = train_model(config, data)
+                results[label] = train_model(config, data, test=test)
         except FloatingPointError:
             results[label] = None
     return results
