@@ -119,12 +119,18 @@ def grad_check_sparse(f: Callable[[np.ndarray], float], x: np.ndarray, analytic_
     return worst
 
 
-def rel_error(x: np.ndarray, y: np.ndarray) -> float:
-    """Largest element-wise relative error ``|x - y| / max(1e-8, |x| + |y|)``."""
+def _pair(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays as float64, after checking that their shapes agree."""
     x = np.asarray(x, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     if x.shape != y.shape:
         raise ValueError(f"cannot compare arrays of shapes {x.shape} and {y.shape}")
+    return x, y
+
+
+def rel_error(x: np.ndarray, y: np.ndarray) -> float:
+    """Largest element-wise relative error ``|x - y| / max(1e-8, |x| + |y|)``."""
+    x, y = _pair(x, y)
     if x.size == 0:
         return 0.0
     return float(np.max(np.abs(x - y) / np.maximum(1e-8, np.abs(x) + np.abs(y))))
@@ -133,10 +139,7 @@ def rel_error(x: np.ndarray, y: np.ndarray) -> float:
 def scaled_rel_error(x: np.ndarray, y: np.ndarray, eps: float = 1e-10) -> float:
     """``max_i |x_i - y_i| / (max_i |x_i| + max_i |y_i| + eps)``: differences relative to the
     arrays' scale, so entries far smaller than the largest one do not dominate."""
-    x = np.asarray(x, dtype=np.float64)
-    y = np.asarray(y, dtype=np.float64)
-    if x.shape != y.shape:
-        raise ValueError(f"cannot compare arrays of shapes {x.shape} and {y.shape}")
+    x, y = _pair(x, y)
     if x.size == 0:
         return 0.0
     return float(np.max(np.abs(x - y)) / (np.max(np.abs(x)) + np.max(np.abs(y)) + eps))
