@@ -14,6 +14,9 @@ import tempfile
 
 import pytest
 
+#: Remembers each test's outcome for `cs-nn status` (.cs_nn/test_results.json).
+pytest_plugins = ["cs_nn.course.pytest_results"]
+
 
 def pytest_configure(config: pytest.Config) -> None:
     config._cs_nn_output_dir = tempfile.mkdtemp(prefix="cs_nn_notebook_outputs_")

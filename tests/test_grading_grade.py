@@ -21,6 +21,9 @@ from cs_nn.cli import main
 from cs_nn.instructor.grading.grade import build_key, grade_many, grade_submission
 from cs_nn.instructor.grading.report import feedback_html, feedback_markdown, grades_csv_text
 
+#: Not shipped to learners: grades against the reference answers.
+INSTRUCTOR_ONLY = True
+
 pytestmark = [instructor_only, pytest.mark.filterwarnings("ignore::UserWarning")]
 
 HINTS = {"transposed_dw": "transposed", "wrong_sign": "wrong sign",

@@ -12,6 +12,9 @@ from synthetic_submissions import instructor_only
 
 import cs_nn
 
+#: Not shipped to learners: checks of the instructor's project (markers, packaging).
+INSTRUCTOR_ONLY = True
+
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10

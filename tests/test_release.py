@@ -8,22 +8,27 @@ import json
 import shutil
 
 import pytest
-from synthetic_submissions import ROOT, instructor_only
+from synthetic_submissions import ROOT
 
+from cs_nn.course.repo import links_to
+from cs_nn.instructor.answer_scan import notebook_lines, scan_release, secret_lines
 from cs_nn.instructor.release import (
     MARKER_FILE,
     ReleaseError,
     build_release,
     declared_notebooks,
     find_regions,
+    init_git,
     leaked_lines,
     notebook_for,
     solution_lines,
     strip_source,
 )
+from cs_nn.instructor.release_files import is_instructor_only
 from cs_nn.instructor.release_verify import check_import, check_install, run_tests
 
-pytestmark = instructor_only
+#: Not shipped to learners: tests of the release tool itself.
+INSTRUCTOR_ONLY = True
 #: Fast test modules of stubbed code; the first two that exist are run on the release.
 FAST_TESTS = ("tests/test_dropout.py", "tests/test_linear.py", "tests/test_activations.py",
               "tests/test_losses.py")
@@ -63,13 +68,16 @@ def test_strip_source_keeps_signature_docstring_validation():
     exec(compile(text, "m", "exec"), ns)  # our own generated source, not a submission
     import numpy as np
 
-    with pytest.raises(NotImplementedError, match=r"linear\.f: implement this in notebook "
-                                                  "02_linear_and_activations"):
+    with pytest.raises(NotImplementedError, match=r"^implement f in cs_nn/layers/linear\.py "
+                                                  r"\(notebook 02_linear_and_activations\)$"):
         ns["f"](np.ones(3))
     with pytest.raises(ValueError, match="1-D"):
         ns["f"](np.ones((2, 2)))
-    with pytest.raises(NotImplementedError, match="Net.loss"):
+    with pytest.raises(NotImplementedError, match="implement Net.loss in"):
         ns["Net"]().loss(1)
+    text, _ = strip_source(SOURCE, "layers/linear.py", {"f": "section 2"})
+    assert "implement f in cs_nn/layers/linear.py (notebook 02_linear_and_activations, " \
+           "section 2)" in text
 
 
 @pytest.mark.parametrize("bad, match", [
@@ -110,10 +118,13 @@ def test_every_module_with_solution_regions_names_an_existing_notebook():
             assert (ROOT / "notebooks" / f"{nb}.ipynb").is_file(), f"{path}: no notebook {nb}"
 
 
+URL = "https://github.com/example-org/nn-course-2027"
+
+
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     out = tmp_path_factory.mktemp("rel") / "student"
-    stubs = build_release(out)
+    stubs = build_release(out, repo_url=URL)
     return out, stubs
 
 
@@ -124,6 +135,7 @@ def test_release_contents(release):
     assert (out / "cs_nn" / "course" / "selfcheck.json").is_file()
     assert not (out / ".git").exists() and not (out / ".ci").exists()
     assert not list(out.rglob("answer_key*")) and not list(out.rglob("__pycache__"))
+    assert not (out / "benchmarks").exists()
     for nb in (out / "notebooks").glob("*.ipynb"):
         cells = json.loads(nb.read_text())["cells"]
         assert all(not c.get("outputs") and c.get("execution_count") is None
@@ -147,8 +159,9 @@ def test_no_solution_line_survives(release, tmp_path):
     assert secret <= set(leaks)
 
 
-def test_release_imports_fails_only_with_stubs_and_passes_with_solutions(release):
-    out, stubs = release
+def test_release_imports_fails_only_with_stubs_and_passes_with_solutions(release, tmp_path):
+    out, stubs = tmp_path / "release", release[1]
+    shutil.copytree(release[0], out)  # the solutions are put back into this copy only
     tests = [t for t in FAST_TESTS if (out / t).is_file()][:2]
     assert tests, f"none of {FAST_TESTS} exist: nothing would prove the release works"
     assert check_install(out) == "" and check_import(out) == ""
@@ -164,6 +177,142 @@ def test_release_imports_fails_only_with_stubs_and_passes_with_solutions(release
 def test_release_refuses_to_overwrite(tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(ReleaseError, match="not empty"):
-        build_release(tmp_path, force=True)
+        build_release(tmp_path, force=True, repo_url=URL)
     with pytest.raises(ReleaseError, match="outside the project"):
-        build_release(ROOT / "release_here")
+        build_release(ROOT / "release_here", repo_url=URL)
+
+
+def test_instructor_material_is_held_back(release):
+    out, _ = release
+    info = json.loads((out / MARKER_FILE).read_text())
+    flagged = [p.relative_to(ROOT).as_posix() for p in sorted((ROOT / "tests").glob("*.py"))
+               if is_instructor_only(p)]
+    assert {"tests/test_optim.py", "tests/test_release.py"} <= set(flagged)
+    for rel in flagged:
+        assert not (out / rel).exists() and rel in info["held_back"], rel
+    shipped = sorted(p.name for p in (out / "tests").glob("test_*.py"))
+    assert "test_linear.py" in shipped and len(shipped) >= 10
+    # the instructor README stays behind: the release has the student README
+    readme = (out / "README.md").read_text()
+    assert "For developers" not in readme and "BEGIN SOLUTION" not in readme
+    assert "## What you implement" in readme and "cs-nn status" in readme
+
+
+def test_student_readme_table_comes_from_the_stubs_and_questions(release):
+    out, _ = release
+    readme = (out / "README.md").read_text()
+    row = next(ln for ln in readme.splitlines() if ln.startswith("| 02 |"))
+    for piece in ("`cs_nn/layers/linear.py`", "`linear_forward`", "`relu_backward`",
+                  "`linear_backward_out_dw.csv`", f"{URL[len('https://github.com/'):]}/blob/main/"
+                  "notebooks/02_linear_and_activations.ipynb"):
+        assert piece in row, piece
+    assert f"git clone {URL}" in readme
+
+
+def _cells(out, name):
+    return json.loads((out / "notebooks" / f"{name}.ipynb").read_text())["cells"]
+
+
+def test_every_notebook_opens_with_its_task_setup_and_autoreload(release):
+    out, stubs = release
+    names = sorted(p.stem for p in (out / "notebooks").glob("*.ipynb"))
+    assert len(names) >= 10
+    for name in names:
+        cells = _cells(out, name)
+        tags = [c["metadata"].get("tags", []) for c in cells[:4]]
+        assert tags[1:] == [["your-task"], ["setup"], ["autoreload"]], name
+        task, setup, reload = ("".join(c["source"]) for c in cells[1:4])
+        assert f'REPO_URL = "{URL}"' in setup and "setup_colab(REPO_URL)" in setup
+        assert "%autoreload 2" in reload
+        assert sum("google.colab" in "".join(c["source"]) for c in cells) == 1, name
+        for s in stubs:
+            if s.notebook == name:
+                module = s.file[:-3].replace("/", ".")
+                assert f"`{s.function.removeprefix(module + '.')}`" in task, (name, s.function)
+    task = "".join(_cells(out, "02_linear_and_activations")[1]["source"])
+    assert "| `linear_forward` | `cs_nn/layers/linear.py` | section 1. The linear layer |" in task
+    assert "`pytest tests/test_activations.py tests/test_linear.py`" in task
+
+
+def test_repo_url_sets_every_link(release):
+    out, _ = release
+    texts = [(out / "README.md").read_text()]
+    texts += [p.read_text() for p in (out / "notebooks").glob("*.ipynb")]
+    assert all(links_to(t) == {URL.removeprefix("https://github.com/")} for t in texts)
+    badge = "colab.research.google.com/github/example-org/nn-course-2027/blob/main/notebooks/"
+    assert all(badge in t for t in texts[1:])
+
+
+@pytest.mark.parametrize("url", ["http://github.com/a/b", "https://gitlab.com/a/b",
+                                 "https://github.com/a", "github.com/a/b", "https://github.com/a/b/c"])
+def test_bad_repo_url_is_refused(tmp_path, url):
+    with pytest.raises(ValueError, match="not a GitHub repository URL"):
+        build_release(tmp_path / "r", repo_url=url)
+
+
+def test_no_repo_url_warns_and_uses_the_placeholder(tmp_path, monkeypatch):
+    import cs_nn.instructor.release as release_module
+
+    monkeypatch.setattr(release_module, "held_back", lambda src: (_ for _ in ()).throw(
+        RuntimeError("stop after the URL check")))
+    with pytest.warns(UserWarning, match="placeholder"), pytest.raises(RuntimeError, match="stop"):
+        build_release(tmp_path / "r")
+
+
+def test_answers_are_held_back_into_the_answer_key(release):
+    out, _ = release
+    key = (out.parent / f"{out.name}-answer-key.md").read_text()
+    src = json.loads((ROOT / "notebooks" / "02_linear_and_activations.ipynb").read_text())
+    answers = ["".join(c["source"]) for c in src["cells"]
+               if "answer" in c["metadata"].get("tags", [])]
+    assert answers, "notebook 02 has no answer cell: nothing would prove answers stay out"
+    cells = _cells(out, "02_linear_and_activations")
+    text = "\n".join("".join(c["source"]) for c in cells)
+    prompts = [c for c in cells if "answer-prompt" in c["metadata"].get("tags", [])]
+    assert len(prompts) == len(answers) and "Your answer" in "".join(prompts[0]["source"])
+    for answer in answers:
+        body = answer.split("**Rubric:**")[0].strip()
+        assert body[:200] not in text and body[:200] in key
+    assert key.count("**Rubric:** ") >= len(answers) and "dead" in key
+    assert "## 02_linear_and_activations" in key
+
+
+def test_answer_scan_is_clean_and_finds_planted_answers(release, tmp_path):
+    out, _ = release
+    assert scan_release(out, ROOT) == []
+    planted = tmp_path / "planted"
+    shutil.copytree(out, planted)
+    secret = sorted(secret_lines(ROOT))
+    assert len(secret) >= 30, "too few distinctive solution lines: the scan would be vacuous"
+    line = next(s for s in secret if "@" in s or "np." in s)
+    test = planted / "tests" / "test_linear.py"
+    test.write_text(test.read_text() + f"\n\ndef reference(x, w, b):\n    {line}\n")
+    shutil.copy2(ROOT / "tests" / "test_optim.py", planted / "tests" / "test_optim.py")
+    answer, _ = notebook_lines(ROOT / "notebooks")
+    nb = planted / "notebooks" / "02_linear_and_activations.ipynb"
+    data = json.loads(nb.read_text())
+    data["cells"][-1]["source"] += "\n" + sorted(answer)[0]
+    nb.write_text(json.dumps(data))
+    (planted / "answer_key.md").write_text("x")
+    kinds = {(f.path, f.kind) for f in scan_release(planted, ROOT)}
+    assert ("tests/test_linear.py", "solution code") in kinds
+    assert ("tests/test_optim.py", "instructor material") in kinds
+    assert ("notebooks/02_linear_and_activations.ipynb", "written answer") in kinds
+    assert ("answer_key.md", "instructor material") in kinds
+
+
+def test_release_as_a_git_repository(release, tmp_path):
+    import subprocess
+
+    out, _ = release
+    copy = tmp_path / "repo"
+    shutil.copytree(out, copy)
+    commit = init_git(copy)
+    assert len(commit) == 40
+    listed = subprocess.run(["git", "ls-files"], cwd=copy, capture_output=True, text=True,
+                            check=True).stdout.split()
+    assert "README.md" in listed and "cs_nn/layers/linear.py" in listed
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=copy, capture_output=True,
+                          text=True, check=True).stdout == ""
+    with pytest.raises(ReleaseError, match="already a git repository"):
+        init_git(copy)

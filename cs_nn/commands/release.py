@@ -1,38 +1,69 @@
-"""``cs-nn release``: build the student release (solutions stubbed, outputs cleared)."""
+"""``cs-nn release``: build the student release (solutions stubbed, answers held back)."""
 
 from __future__ import annotations
 
 import argparse
+import warnings
 
 from cs_nn.commands import CommandError
-from cs_nn.instructor.release import ReleaseError, build_release
+from cs_nn.instructor.release import (
+    ReleaseError,
+    build_release,
+    default_answer_key,
+    init_git,
+    project_root,
+)
 from cs_nn.instructor.release_verify import verify_release
 
 NAME = "release"
-HELP = "build the student release: solution regions stubbed, notebook outputs cleared"
+HELP = ("build the student release: solution regions stubbed, answers held back (into an "
+        "answer key beside it), a student README and guided notebooks")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("out_dir", metavar="OUT_DIR", help="folder to create")
+    parser.add_argument("--repo-url", metavar="URL",
+                        help="the GitHub repository the release will be published at "
+                             "(https://github.com/OWNER/REPO): every Colab badge and setup cell "
+                             "points there (default: a placeholder, with a warning)")
+    parser.add_argument("--answer-key", metavar="FILE",
+                        help="where to write the answer key (default: OUT_DIR-answer-key.md "
+                             "beside the release; never inside it)")
+    parser.add_argument("--git", action="store_true",
+                        help="make the release a git repository with one commit, ready to "
+                             "`git push REPO_URL main`")
     parser.add_argument("--src", metavar="DIR", help="project to release (default: this one)")
     parser.add_argument("--force", action="store_true", help="replace a previous release")
     parser.add_argument("--verify", action="store_true",
-                        help="then import it and run its tests: only NotImplementedErrors may "
-                             "fail (slow: runs the whole test suite)")
+                        help="then build and import it, scan it for answers and run its tests: "
+                             "only NotImplementedErrors may fail (slow: runs the test suite)")
     parser.add_argument("--tests", metavar="PATH", nargs="+", default=["tests"],
                         help="test files/folders run by --verify (default: tests)")
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        stubs = build_release(args.out_dir, args.src, args.force)
-    except ReleaseError as exc:
-        raise CommandError(str(exc)) from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            stubs = build_release(args.out_dir, args.src, args.force, args.repo_url,
+                                  args.answer_key)
+        except ReleaseError as exc:
+            raise CommandError(str(exc)) from None
+    for w in caught:
+        print(f"warning: {w.message}")
     files = len({s.file for s in stubs})
+    key = args.answer_key or default_answer_key(args.out_dir)
     print(f"wrote the release to {args.out_dir}: {len(stubs)} solution regions stubbed in "
-          f"{files} modules")
+          f"{files} modules; answer key (instructors only): {key}")
+    if args.git:
+        try:
+            commit = init_git(args.out_dir)
+        except ReleaseError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"committed the release ({commit[:10]}): push it with "
+              f"`git -C {args.out_dir} push {args.repo_url or 'REPO_URL'} main`")
     if not args.verify:
         return 0
-    report = verify_release(args.out_dir, args.tests)
+    report = verify_release(args.out_dir, args.tests, reference=args.src or project_root())
     print(report.summary())
     return 0 if report.ok else 1

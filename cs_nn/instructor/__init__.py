@@ -1,1 +1,2 @@
-"""The instructor's tooling: grading submissions and building the student release."""
+"""The instructor's tooling: grading submissions, building the student release and its answer
+key."""

@@ -2,12 +2,17 @@
 
 A region is the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` (each alone on its line)
 inside a function. The release keeps the function's signature, docstring and validation and
-puts, at the region's indentation, ``raise NotImplementedError("<module>.<function>: implement
-this in notebook <notebook>")``, the notebook being the module's own ``NOTEBOOK`` constant
-(so a new teaching module needs no edit here). Notebooks lose their outputs,
-``output_files/`` is empty, the self-check data is regenerated from the reference, and
-nothing outside an explicit list of project files (so no answer key, no .git, no CI
-secrets) is copied.
+puts, at the region's indentation, ``raise NotImplementedError("implement <function> in
+<file> (notebook <notebook>, section <n>)")`` (:mod:`cs_nn.course.stubs`), the notebook being
+the module's own ``NOTEBOOK`` constant (so a new teaching module needs no edit here) and the
+section the one of that notebook that first uses the function. Notebooks lose
+their outputs and answers and open with a "your task" cell, the Colab/Drive setup cell and
+autoreload (:mod:`cs_nn.instructor.notebook_release`); the README is the student README
+(:mod:`cs_nn.instructor.student_readme`); ``output_files/`` is empty; the self-check data is
+regenerated from the reference. Only the project files listed in ``INCLUDE`` are copied, less
+``HOLD_BACK`` and every test module marked ``INSTRUCTOR_ONLY = True`` (with the test helpers
+only they import): no answer key, benchmarks, .git, CI or release-tool tests. The answer key
+(written answers and rubrics) is written outside the release.
 """
 
 from __future__ import annotations
@@ -16,27 +21,35 @@ import ast
 import json
 import os
 import shutil
+import subprocess
 import tempfile
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+import nbformat
 
 import cs_nn
 from cs_nn import __version__
 from cs_nn._util.files import atomic_write_text
 from cs_nn.course import selfcheck
+from cs_nn.course.learner_tests import map_tests
+from cs_nn.course.repo import PLACEHOLDER_URL, validate_repo_url
+from cs_nn.course.stubs import stub_message
+from cs_nn.instructor.answer_scan import scan_release
+from cs_nn.instructor.answers import answer_key_markdown
+from cs_nn.instructor.notebook_release import release_notebook
+from cs_nn.instructor.regions import BEGIN, END, ReleaseError, find_regions, solution_lines
+from cs_nn.instructor.release_files import copy_project, held_back
+from cs_nn.instructor.student_readme import graded_files_by_notebook, render
+from cs_nn.instructor.tasks import build_tasks, tasks_by_notebook
 
-BEGIN, END = "# BEGIN SOLUTION", "# END SOLUTION"
+__all__ = ["BEGIN", "END", "ReleaseError", "build_release", "find_regions", "solution_lines",
+           "strip_source"]
+
 MARKER_FILE = "RELEASE.json"
-#: What the release holds (top-level names of the project); anything else stays behind.
-INCLUDE = ("cs_nn", "tests", "notebooks", "input_files", "benchmarks", "pyproject.toml",
-           "README.md", "environment.yml", "conftest.py", "LICENSE", ".gitignore")
-IGNORE = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info",
-                                "answer_key*", ".hypothesis", ".pytest_cache", "*.tmp")
 UNKNOWN_NOTEBOOK = "the course notebooks"
-
-
-class ReleaseError(RuntimeError):
-    """The source cannot be released as it is (unbalanced markers, region outside a function)."""
 
 
 @dataclass(frozen=True)
@@ -69,25 +82,6 @@ def notebook_for(source: str, qualname: str) -> str:
     return default or UNKNOWN_NOTEBOOK
 
 
-def find_regions(lines: list[str], where: str) -> list[tuple[int, int]]:
-    """(begin, end) 1-based line numbers of every region; errors on unbalanced markers."""
-    regions, start = [], None
-    for i, line in enumerate(lines, start=1):
-        s = line.strip()
-        if s == BEGIN:
-            if start is not None:
-                raise ReleaseError(f"{where}:{i}: {BEGIN} inside the region opened at line {start}")
-            start = i
-        elif s == END:
-            if start is None:
-                raise ReleaseError(f"{where}:{i}: {END} without a {BEGIN}")
-            regions.append((start, i))
-            start = None
-    if start is not None:
-        raise ReleaseError(f"{where}:{start}: {BEGIN} is never closed by {END}")
-    return regions
-
-
 def _functions(tree: ast.AST) -> list[tuple[int, int, str]]:
     found = []
 
@@ -105,12 +99,15 @@ def _functions(tree: ast.AST) -> list[tuple[int, int, str]]:
     return found
 
 
-def strip_source(source: str, rel: str) -> tuple[str, list[Stub]]:
+def strip_source(source: str, rel: str, sections: Mapping[str, str] | None = None
+                 ) -> tuple[str, list[Stub]]:
     """Replace every region of a cs_nn module's source by a NotImplementedError stub.
 
     Args:
         source: the module's text.
         rel: its path relative to the cs_nn package, POSIX (e.g. "layers/linear.py").
+        sections: function (or Class.method) -> the notebook section teaching it
+            (e.g. "section 2"), named by the stub's message.
     """
     where = f"cs_nn/{rel}"
     lines = source.splitlines(keepends=True)
@@ -125,12 +122,13 @@ def strip_source(source: str, rel: str) -> tuple[str, list[Stub]]:
         inside = [f for f in functions if f[0] < begin <= f[1]]
         if not inside:
             raise ReleaseError(f"{where}:{begin}: a solution region must be inside a function")
-        qualname = f"{module}.{max(inside)[2]}"
+        name = max(inside)[2]
+        qualname = f"{module}.{name}"
         nb = notebook_for(source, qualname)
-        todo = f"in notebook {nb}" if nb != UNKNOWN_NOTEBOOK else f"(see {nb})"
         indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
         out += lines[pos: begin - 1]
-        message = f"{qualname}: implement this {todo}"
+        message = stub_message(name, where, "" if nb == UNKNOWN_NOTEBOOK else nb,
+                               (sections or {}).get(name, ""))
         out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}")\n')
         pos = end
         stubs.append(Stub(where, qualname, begin, nb))
@@ -140,20 +138,6 @@ def strip_source(source: str, rel: str) -> tuple[str, list[Stub]]:
     except SyntaxError as exc:
         raise ReleaseError(f"{where}: the release version does not parse ({exc})") from None
     return stripped, stubs
-
-
-def solution_lines(cs_nn_dir: Path) -> tuple[set[str], set[str]]:
-    """(stripped lines inside regions, stripped lines outside them) over a cs_nn tree."""
-    inside, outside = set(), set()
-    for path in sorted(cs_nn_dir.rglob("*.py")):
-        lines = path.read_text(encoding="utf-8").splitlines()
-        regions = find_regions(lines, str(path))
-        in_region = {i for b, e in regions for i in range(b + 1, e)}
-        for i, line in enumerate(lines, start=1):
-            s = line.strip()
-            if s and s not in (BEGIN, END):
-                (inside if i in in_region else outside).add(s)
-    return inside, outside
 
 
 def leaked_lines(reference_root: Path, release_root: Path) -> list[str]:
@@ -170,36 +154,93 @@ def leaked_lines(reference_root: Path, release_root: Path) -> list[str]:
     return sorted(leaks)
 
 
-def _clear_notebook(path: Path) -> None:
-    import nbformat
+def init_git(out_dir: str | os.PathLike[str], branch: str = "main") -> str:
+    """Make the release folder a git repository with one commit of everything in it, ready
+    for ``git push <repo-url> main``. Returns the commit id."""
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", "-c", "user.name=cs_nn release",
+                               "-c", "user.email=release@cs-nn.invalid", *args], cwd=out_dir,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise ReleaseError(f"git {args[0]} failed in {out_dir}: {proc.stderr.strip()}")
+        return proc.stdout.strip()
 
-    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            cell.outputs = []
-            cell.execution_count = None
-    nb.metadata.pop("widgets", None)
-    atomic_write_text(path, nbformat.writes(nb))
+    if (Path(out_dir) / ".git").exists():
+        raise ReleaseError(f"{out_dir} is already a git repository")
+    git("init", "--quiet", "--initial-branch", branch)
+    git("add", "--all")
+    git("commit", "--quiet", "-m", "Student release")
+    return git("rev-parse", "HEAD")
 
 
 def project_root() -> Path:
     return Path(cs_nn.__file__).resolve().parent.parent
 
 
+def default_answer_key(out_dir: str | os.PathLike[str]) -> Path:
+    """Where the answer key goes by default: beside the release folder, never inside it."""
+    out = Path(out_dir).resolve()
+    return out.with_name(f"{out.name}-answer-key.md")
+
+
+def _strip_package(root: Path, sections: Mapping[tuple[str, str], str] | None) -> list[Stub]:
+    stubs: list[Stub] = []
+    for path in sorted((root / "cs_nn").rglob("*.py")):
+        rel = path.relative_to(root / "cs_nn").as_posix()
+        mine = {name: sec for (file, name), sec in (sections or {}).items()
+                if file == f"cs_nn/{rel}"}
+        text, found = strip_source(path.read_text(encoding="utf-8"), rel, mine)
+        if found:
+            if sections is not None:
+                path.write_text(text, encoding="utf-8")
+            stubs += found
+    return stubs
+
+
+def _release_notebooks(root: Path, tasks: list, repo_url: str) -> list:
+
+
+    by_nb, graded = tasks_by_notebook(tasks), graded_files_by_notebook()
+    tests = map_tests(root, [{"name": t.name, "module": t.module, "notebook": t.notebook}
+                             for t in tasks])
+    answers = []
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        mine = [f for f, nb in tests.items() if nb == path.stem]
+        answers += release_notebook(nb, path.stem, by_nb.get(path.stem, []),
+                                    graded.get(path.stem, []), mine, repo_url)
+        atomic_write_text(path, nbformat.writes(nb))
+    return answers
+
+
 def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[str] | None = None,
-                  force: bool = False) -> list[Stub]:
+                  force: bool = False, repo_url: str | None = None,
+                  answer_key: str | os.PathLike[str] | None = None) -> list[Stub]:
     """Build the student release of the project at ``src_root`` into ``out_dir``.
 
-    The self-check data is computed with the reference package that is running this code,
-    from ``src_root/input_files``. ``force`` replaces an existing release (only a folder that
+    ``repo_url`` is where the release will be published on GitHub (every badge and setup cell
+    points there; default: an obvious placeholder, with a warning). The answer key goes to
+    ``answer_key`` (default: ``<out_dir>-answer-key.md`` beside the release). The self-check
+    data is computed with the reference package that is running this code, from
+    ``src_root/input_files``. ``force`` replaces an existing release (only a folder that
     holds RELEASE.json is ever deleted). Returns the stubs written.
     """
+
     src = Path(src_root).resolve() if src_root is not None else project_root()
     out = Path(out_dir).resolve()
+    key_path = Path(answer_key).resolve() if answer_key else default_answer_key(out)
+    if repo_url is None:
+        warnings.warn(f"no --repo-url given: the release's Colab badges and setup cells point "
+                      f"at the placeholder {PLACEHOLDER_URL}; rebuild with the URL you will "
+                      "publish it at", UserWarning, stacklevel=2)
+        repo_url = PLACEHOLDER_URL
+    repo_url = validate_repo_url(repo_url)
     if not (src / "cs_nn").is_dir() or not (src / "pyproject.toml").is_file():
         raise ReleaseError(f"{src} is not the cs_nn project (no cs_nn/ or pyproject.toml)")
     if out == src or src in out.parents:
         raise ReleaseError(f"the release folder {out} must be outside the project {src}")
+    if key_path == out or out in key_path.parents:
+        raise ReleaseError(f"the answer key {key_path} must be outside the release {out}")
     if out.exists() and any(out.iterdir()):
         if not (force and (out / MARKER_FILE).is_file()):
             raise ReleaseError(f"{out} is not empty; pass --force to replace a previous release "
@@ -207,30 +248,31 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        for name in INCLUDE:
-            if (src / name).is_dir():
-                shutil.copytree(src / name, tmp / name, ignore=IGNORE, symlinks=False)
-            elif (src / name).is_file():
-                shutil.copy2(src / name, tmp / name)
-        stubs: list[Stub] = []
-        for path in sorted((tmp / "cs_nn").rglob("*.py")):
-            rel = path.relative_to(tmp / "cs_nn").as_posix()
-            text, found = strip_source(path.read_text(encoding="utf-8"), rel)
-            if found:
-                path.write_text(text, encoding="utf-8")
-                stubs += found
-        for nb in sorted((tmp / "notebooks").rglob("*.ipynb")):
-            _clear_notebook(nb)
+        held = held_back(src)
+        copy_project(src, tmp, set(held))
+        found = _strip_package(tmp, None)
+        tasks = build_tasks([(s.file, s.function, s.notebook) for s in found], src / "notebooks")
+        sections = {(t.file, t.name): t.section.label for t in tasks if t.section}
+        stubs = _strip_package(tmp, sections)
+        answers = _release_notebooks(tmp, tasks, repo_url)
+        notebooks = sorted(p.stem for p in (tmp / "notebooks").glob("*.ipynb"))
+        atomic_write_text(tmp / "README.md", render(notebooks, tasks, repo_url, __version__))
         shutil.rmtree(tmp / "output_files", ignore_errors=True)
         (tmp / "output_files").mkdir()
         (tmp / "output_files" / ".gitkeep").touch()
         data = selfcheck.make_data(src / "input_files")
         atomic_write_text(tmp / "cs_nn" / "course" / "selfcheck.json", selfcheck.data_text(data))
-        leaks = leaked_lines(src, tmp)
+        leaks = scan_release(tmp, src)
         if leaks:
-            raise ReleaseError(f"solution lines survived the release: {leaks[:5]}")
-        info = {"package_version": __version__, "stubs": [s.__dict__ for s in stubs]}
+            raise ReleaseError("answers survived the release: "
+                               + "; ".join(str(f) for f in leaks[:5]))
+        info = {"package_version": __version__, "repo_url": repo_url,
+                "tasks": [{"name": t.name, "module": t.module, "file": t.file,
+                           "notebook": t.notebook,
+                           "section": t.section.heading if t.section else ""} for t in tasks],
+                "held_back": held, "stubs": [s.__dict__ for s in stubs]}
         atomic_write_text(tmp / MARKER_FILE, json.dumps(info, indent=1) + "\n")
+        atomic_write_text(key_path, answer_key_markdown(answers, __version__))
         if out.exists():
             shutil.rmtree(out)
         os.replace(tmp, out)

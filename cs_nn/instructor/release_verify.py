@@ -1,9 +1,13 @@
-"""Proving a student release works: it imports, and its tests fail only on the stubs.
+"""Proving a student release works: it builds, imports, holds no answer, and its tests fail
+only on the stubs.
 
 Everything runs in subprocesses with ``PYTHONPATH=<release>`` (so the release's ``cs_nn``
 shadows any installed one) and the release as the working directory. Test outcomes are
-read from pytest's JUnit XML: a failure counts as expected when it is the stubs'
-``NotImplementedError("...: implement this ...")``.
+read from pytest's JUnit XML (:mod:`cs_nn.course.learner_tests`): a failure counts as expected
+when it is a stub's ``NotImplementedError("implement ... in cs_nn/...")``. The wheel is built
+the way ``pip install`` builds it, in an isolated build environment (the build requirements
+of pyproject.toml, fetched from the package index), so the check does not depend on what
+happens to be installed beside the tool (e.g. ``wheel`` for old setuptools).
 """
 
 from __future__ import annotations
@@ -12,10 +16,14 @@ import os
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from cs_nn.course.learner_tests import FAILED, NOT_IMPLEMENTED, PASSED, SKIPPED
+from cs_nn.course.learner_tests import run_tests as run
+from cs_nn.instructor.answer_scan import scan_release
+from cs_nn.instructor.release import project_root
 
 _IMPORT_ALL = """
 import importlib, pkgutil, sys
@@ -31,6 +39,7 @@ for m in pkgutil.walk_packages(cs_nn.__path__, "cs_nn."):
 @dataclass
 class VerifyReport:
     import_error: str = ""
+    answers_found: list[str] = field(default_factory=list)
     passed: int = 0
     not_implemented: int = 0
     skipped: int = 0
@@ -39,12 +48,15 @@ class VerifyReport:
     @property
     def ok(self) -> bool:
         ran = self.passed + self.not_implemented
-        return not self.import_error and not self.other_failures and ran > 0
+        return (not self.import_error and not self.other_failures and not self.answers_found
+                and ran > 0)
 
     def summary(self) -> str:
         if self.import_error:
             return f"the release does not install or import: {self.import_error}"
-        lines = [f"{self.passed} passed, {self.not_implemented} failed with the stubs' "
+        lines = [f"answer scan: {len(self.answers_found)} answers found in the release"]
+        lines += [f"  found: {f}" for f in self.answers_found[:20]]
+        lines += [f"{self.passed} passed, {self.not_implemented} failed with the stubs' "
                  f"NotImplementedError, {self.skipped} skipped, "
                  f"{len(self.other_failures)} failed otherwise"]
         lines += [f"  unexpected: {f}" for f in self.other_failures[:20]]
@@ -74,7 +86,7 @@ def check_install(release_dir: str | os.PathLike[str]) -> str:
     root = Path(release_dir).resolve()
     with tempfile.TemporaryDirectory() as tmp:
         proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                               "--no-build-isolation", "-w", tmp, str(root)],
+                               "-w", tmp, str(root)],
                               capture_output=True, text=True, timeout=600)
         wheels = list(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
@@ -91,40 +103,29 @@ def run_tests(release_dir: str | os.PathLike[str], tests: Sequence[str],
     """Run pytest on ``tests`` (paths relative to the release) and classify the outcomes."""
     root = Path(release_dir).resolve()
     report = VerifyReport()
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / "junit.xml"
-        proc = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--tb=line",
-             f"--junitxml={xml}", *tests], cwd=root, env=release_env(root),
-            capture_output=True, text=True, timeout=timeout)
-        if proc.returncode not in (0, 1) or not xml.is_file():
-            report.other_failures.append(f"pytest exited with code {proc.returncode}: "
-                                         f"{(proc.stdout + proc.stderr)[-800:]}")
-            return report
-        tree = ET.parse(xml)
-    for case in tree.iter("testcase"):
-        name = f"{case.get('classname', '')}::{case.get('name', '')}"
-        bad = [c for c in case if c.tag in ("failure", "error")]
-        if any(c.tag == "skipped" for c in case):
-            report.skipped += 1
-        elif not bad:
+    outcomes, error = run(root, tests, timeout, env=release_env(root))
+    if error:
+        report.other_failures.append(error)
+    for o in outcomes:
+        if o.status == PASSED:
             report.passed += 1
-        elif all(_is_stub_error(c) for c in bad):
+        elif o.status == NOT_IMPLEMENTED:
             report.not_implemented += 1
-        else:
-            report.other_failures.append(f"{name}: {(bad[0].get('message') or '')[:300]}")
+        elif o.status == SKIPPED:
+            report.skipped += 1
+        elif o.status == FAILED:
+            report.other_failures.append(f"{o.test}: {o.message[:300]}")
     return report
 
 
-def _is_stub_error(element: ET.Element) -> bool:
-    text = f"{element.get('message') or ''}\n{element.text or ''}"
-    return "NotImplementedError" in text and "implement this" in text
-
-
-def verify_release(release_dir: str | os.PathLike[str], tests: Sequence[str] = ("tests",)
-                   ) -> VerifyReport:
-    """Build a wheel of the release, import its every module, then run ``tests`` on it."""
+def verify_release(release_dir: str | os.PathLike[str], tests: Sequence[str] = ("tests",),
+                   reference: str | os.PathLike[str] | None = None) -> VerifyReport:
+    """Build a wheel of the release, import its every module, scan it for answers (against
+    the instructor project ``reference``, default: this one), then run ``tests`` on it."""
     error = check_install(release_dir) or check_import(release_dir)
     if error:
         return VerifyReport(import_error=error)
-    return run_tests(release_dir, tests)
+    report = run_tests(release_dir, tests)
+    found = scan_release(release_dir, reference if reference is not None else project_root())
+    report.answers_found = [str(f) for f in found]
+    return report

@@ -58,9 +58,11 @@ def conv_backward_naive(dout: np.ndarray,
                         cache: tuple) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Backward of :func:`conv_forward_naive`, one output position at a time.
 
-    Every output ``out[i, k, r, s]`` used one window of x and all of filter k, so its
-    gradient ``dout[i, k, r, s]`` flows back to both: dw[k] gets window * dout and the
-    window of dx gets w[k] * dout. Returns dx (N, C, H, W), dw (F, C, HH, WW), db (F,).
+    Args:
+        dout: (N, F, H', W') upstream gradient. cache: from :func:`conv_forward_naive`.
+
+    Returns:
+        dx (N, C, H, W), dw (F, C, HH, WW), db (F,): the gradients with respect to x, w, b.
     """
     x, w, b, conv_param = cache
     stride, pad = conv_param["stride"], conv_param["pad"]

@@ -25,7 +25,7 @@ def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, *, check_x_finit
             a model checking its input batch before its first layer.
 
     Returns:
-        out: (N, M) outputs, ``x.reshape(N, D) @ w + b``.
+        out: (N, M) outputs, ``X W + b`` where X is x with each sample flattened, (N, D).
         cache: (x, w) for :func:`linear_backward`.
     """
     x = as_float_array("x", x, min_ndim=1, finite=check_x_finite)

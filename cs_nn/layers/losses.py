@@ -27,7 +27,7 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
 
     Returns:
         loss: ``-mean_i log softmax(scores_i)[y_i]`` as a Python float.
-        dscores: (N, C) gradient, ``(softmax(scores) - onehot(y)) / N``.
+        dscores: (N, C) gradient of ``loss`` with respect to ``scores``.
     """
     scores = as_float_array("scores", scores, ndim=2)
     n, c = scores.shape
