@@ -316,3 +316,33 @@ def test_release_as_a_git_repository(release, tmp_path):
                           text=True, check=True).stdout == ""
     with pytest.raises(ReleaseError, match="already a git repository"):
         init_git(copy)
+
+
+def test_answer_cells_group_into_one_prompt_with_rubrics():
+    import nbformat
+
+    from cs_nn.instructor.answers import answer_key_markdown, hold_back_answers
+
+    def cell(kind, text, *tags):
+        c = (nbformat.v4.new_code_cell if kind == "code" else nbformat.v4.new_markdown_cell)(text)
+        c.metadata["tags"] = list(tags)
+        return c
+
+    nb = nbformat.v4.new_notebook(cells=[
+        cell("markdown", "## 2. Questions\n\n### (a) Why?\n\n*Question.* Why is the sky blue?"),
+        cell("markdown", "*Answer.* Rayleigh scattering.\n\nRubric: 1 point: names scattering.",
+             "answer"),
+        cell("code", "print(1 / 4)", "answer"),
+        cell("markdown", "Half a point for the wavelength.", "rubric"),
+        cell("code", "x = 1"),
+        cell("code", "y = 2", "answer"),
+    ])
+    answers = hold_back_answers(nb, "99_test")
+    assert [c.metadata["tags"] for c in nb.cells] == [[], ["answer-prompt"], [], ["answer-prompt"]]
+    assert nb.cells[1].cell_type == "markdown" and nb.cells[3].cell_type == "code"
+    first = answers[0]
+    assert first.section == "2. Questions / (a) Why?" and "sky blue" in first.question
+    assert first.parts == (("markdown", "*Answer.* Rayleigh scattering."), ("code", "print(1 / 4)"))
+    assert first.rubric == "1 point: names scattering. Half a point for the wavelength."
+    key = answer_key_markdown(answers, "0")
+    assert "```python\nprint(1 / 4)\n```" in key and "none given" in key  # the second has none

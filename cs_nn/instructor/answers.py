@@ -23,12 +23,18 @@ CODE_PROMPT = ("# Your answer: write the code that answers the question above, t
 
 @dataclass(frozen=True)
 class Answer:
+    """One written answer: a run of consecutive answer cells (one prompt in the release)."""
+
     notebook: str
-    section: str  # the "## ..." heading above it
+    section: str  # the "## ..." heading above it (and the "### ..." one, if any)
     question: str  # the nearest markdown cell above that is not an answer
-    kind: str  # "markdown" or "code"
-    text: str  # without its rubric lines
+    parts: tuple[tuple[str, str], ...]  # (cell kind, text without rubric lines), in order
     rubric: str
+
+    def with_part(self, kind: str, text: str, rubric: str) -> Answer:
+        return Answer(self.notebook, self.section, self.question,
+                      self.parts + ((kind, text),) if text else self.parts,
+                      " ".join(x for x in (self.rubric, rubric) if x))
 
 
 def tags(cell: nbformat.NotebookNode) -> list[str]:
@@ -60,32 +66,35 @@ def prompt_cell(kind: str) -> nbformat.NotebookNode:
 def hold_back_answers(nb: nbformat.NotebookNode, name: str) -> list[Answer]:
     """Replace ``nb``'s answer cells by prompts (in place) and drop its rubric cells.
 
-    Consecutive answer cells share one prompt of the first one's kind. Returns the answers,
-    each with its rubric, for the answer key."""
+    Consecutive answer cells form one answer with one prompt (of the first cell's kind).
+    Returns the answers, each with its rubric, for the answer key."""
     cells, answers = [], []
-    section, question = "", ""
+    section, sub, question = "", "", ""
     previous_answer = False
     for cell in nb.cells:
         t = tags(cell)
         text = cell.source if isinstance(cell.source, str) else "".join(cell.source)
         if RUBRIC_TAG in t and ANSWER_TAG not in t:
             if answers:
-                a = answers[-1]
-                answers[-1] = Answer(a.notebook, a.section, a.question, a.kind, a.text,
-                                     " ".join(x for x in (a.rubric, text.strip()) if x))
+                answers[-1] = answers[-1].with_part(cell.cell_type, "", text.strip())
             continue
         if ANSWER_TAG in t:
             body, rubric = _split_rubric(text)
-            answers.append(Answer(name, section, question, cell.cell_type, body, rubric))
-            if not previous_answer:
+            if previous_answer:
+                answers[-1] = answers[-1].with_part(cell.cell_type, body, rubric)
+            else:
+                where = " / ".join(x for x in (section, sub) if x)
+                answers.append(Answer(name, where, question, ((cell.cell_type, body),), rubric))
                 cells.append(prompt_cell(cell.cell_type))
             previous_answer = True
             continue
         previous_answer = False
         if cell.cell_type == "markdown":
-            heads = [ln for ln in text.splitlines() if ln.startswith("## ")]
-            if heads:
-                section = heads[-1][3:].strip()
+            for line in text.splitlines():
+                if line.startswith("## "):
+                    section, sub = line[3:].strip(), ""
+                elif line.startswith("### "):
+                    sub = line[4:].strip()
             question = text.strip()
         cells.append(cell)
     nb.cells = cells
@@ -106,7 +115,8 @@ def answer_key_markdown(answers: list[Answer], version: str) -> str:
         if a.question:
             out += ["> " + line if line else ">" for line in a.question.splitlines()] + [""]
         out += ["**Answer**", ""]
-        out += ([f"```python\n{a.text}\n```"] if a.kind == "code" else [a.text]) + [""]
+        for kind, text in a.parts:
+            out += [f"```python\n{text}\n```" if kind == "code" else text, ""]
         out += [f"**Rubric:** {a.rubric or 'none given (add a rubric cell or line)'}", ""]
     if not answers:
         out += ["No cell of the notebooks is tagged `answer`.", ""]
