@@ -165,6 +165,7 @@ def test_release_imports_fails_only_with_stubs_and_passes_with_solutions(release
     tests = [t for t in FAST_TESTS if (out / t).is_file()][:2]
     assert tests, f"none of {FAST_TESTS} exist: nothing would prove the release works"
     assert check_install(out) == "" and check_import(out) == ""
+    assert not (out / "build").exists() and not list(out.glob("*.egg-info"))  # built a copy
     before = run_tests(out, tests)
     assert before.other_failures == [] and before.not_implemented > 0, before.summary()
     for rel in {s.file for s in stubs}:

@@ -13,6 +13,7 @@ happens to be installed beside the tool (e.g. ``wheel`` for old setuptools).
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -80,13 +81,18 @@ def check_import(release_dir: str | os.PathLike[str]) -> str:
 
 
 def check_install(release_dir: str | os.PathLike[str]) -> str:
-    """'' when the release builds into a wheel holding the self-check data, else the error."""
+    """'' when the release builds into a wheel holding the self-check data, else the error.
+
+    It builds from a copy, so setuptools' build/ and egg-info never land in the release."""
     import zipfile
 
     root = Path(release_dir).resolve()
     with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "source"
+        shutil.copytree(root, source, ignore=shutil.ignore_patterns(
+            ".git", "build", "*.egg-info", ".hypothesis", ".cs_nn", "__pycache__"))
         proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                               "-w", tmp, str(root)],
+                               "-w", tmp, str(source)],
                               capture_output=True, text=True, timeout=600)
         wheels = list(Path(tmp).glob("*.whl"))
         if proc.returncode != 0 or not wheels:
