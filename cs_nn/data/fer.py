@@ -1,7 +1,9 @@
 """FER2013 (48x48 grayscale faces, 7 emotions) from its csv file or an image-folder layout.
 
-* csv (Kaggle's ``fer2013.csv``): columns ``emotion`` (0..6), ``pixels`` (2304 space-separated
-  values 0..255, row by row) and ``Usage`` (``Training`` / ``PublicTest`` / ``PrivateTest``).
+* csv (Kaggle's ``fer2013.csv``, or ``fer2013.csv.gz`` as the shared offline copy stores it;
+  the gzip is decompressed as a stream, never whole in memory): columns ``emotion`` (0..6),
+  ``pixels`` (2304 space-separated values 0..255, row by row) and ``Usage`` (``Training`` /
+  ``PublicTest`` / ``PrivateTest``).
   Column order and spaces around header names do not matter.
 * folders: ``<root>/fer2013/{train,test}/<class_name>/*.png|jpg`` (an optional ``val`` or
   ``validation`` folder too); class folders are matched to labels by name, case-insensitively.
@@ -12,13 +14,14 @@ FER2013 has no automatic download (it is distributed through Kaggle after login)
 from __future__ import annotations
 
 import csv
+import io
 import os
 import warnings
 from pathlib import Path
 
 import numpy as np
 
-from ._files import DataFormatError, not_found_error, search_roots
+from ._files import DataFormatError, not_found_error, open_maybe_gzip, search_roots
 
 FER2013_CLASSES = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 FER_SUBDIR = "fer2013"
@@ -26,7 +29,9 @@ IMAGE_SIZE = 48
 _USAGE = {"training": "train", "publictest": "val", "privatetest": "test"}
 _FOLDER_SPLITS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
-_HINT = ("FER2013 cannot be downloaded automatically: get fer2013.csv from Kaggle "
+CSV_NAMES = ("fer2013.csv", "fer2013.csv.gz")
+_HINT = ("FER2013 cannot be downloaded automatically: get fer2013.csv (or fer2013.csv.gz) "
+         "from Kaggle "
          "(challenges-in-representation-learning-facial-expression-recognition-challenge) "
          "or an image-folder copy with train/ and test/ sub-folders")
 
@@ -51,13 +56,16 @@ def _parse_pixels(text: str, path, line: int) -> np.ndarray:
 def read_fer_csv(path: str | os.PathLike, limits: dict[str, int | None] | None = None) -> dict:
     """Parse a FER2013 csv -> {"train"|"val"|"test": (images uint8 (N, 48, 48), labels)}.
 
+    ``path`` may be gzip-compressed (recognised by its magic bytes, whatever its name); it is
+    decompressed line by line as it is parsed.
+
     ``limits`` maps a split to the number of rows to keep (the first ones in file order);
     rows beyond a limit are not parsed. Malformed rows raise ``DataFormatError`` naming the
     file and line.
     """
     limits = limits or {}
     rows: dict[str, tuple[list, list]] = {s: ([], []) for s in ("train", "val", "test")}
-    with open(path, newline="", encoding="utf-8") as f:
+    with io.TextIOWrapper(open_maybe_gzip(path), encoding="utf-8", newline="") as f:
         reader = csv.reader(f)
         header = [h.strip().lower() for h in next(reader, [])]
         missing = {"emotion", "pixels", "usage"} - set(header)
@@ -79,6 +87,8 @@ def read_fer_csv(path: str | os.PathLike, limits: dict[str, int | None] | None =
             images, labels = rows[split]
             limit = limits.get(split)
             if limit is not None and len(labels) >= limit:
+                if all(limits.get(s) is not None and len(rows[s][1]) >= limits[s] for s in rows):
+                    break  # every split is full: the rest of the file need not be read
                 continue
             try:
                 label = int(fields[i_emo])
@@ -153,9 +163,10 @@ def read_fer_folders(folder: str | os.PathLike,
 def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = False,
                  num_train: int | None = None, num_val: int | None = None,
                  num_test: int | None = None, layout: str = "auto") -> dict:
-    """Load FER2013 from ``<root>/fer2013/fer2013.csv`` or ``<root>/fer2013/{train,test}/``.
+    """Load FER2013 from ``<root>/fer2013/fer2013.csv[.gz]`` or ``<root>/fer2013/{train,test}/``.
 
-    ``layout``: "csv", "folders" or "auto" (the csv if present, else the folders).
+    ``layout``: "csv", "folders" or "auto" (the csv if present, else the folders). The csv is
+    looked for as ``fer2013.csv``, then ``fer2013.csv.gz`` (streamed, bounded memory).
     ``download`` is accepted for a uniform signature, but FER2013 has no automatic download.
 
     Returns a dict: ``X_train``, ``X_test`` (N, 1, 48, 48) float32 in [0, 1]; ``y_train``,
@@ -171,8 +182,9 @@ def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = Fals
     limits = {"train": num_train, "val": num_val, "test": num_test}
     for r in search_roots(root):
         base = r / FER_SUBDIR
-        if layout in ("auto", "csv") and (base / "fer2013.csv").is_file():
-            source, chosen = base / "fer2013.csv", "csv"
+        csv_file = next((base / n for n in CSV_NAMES if (base / n).is_file()), None)
+        if layout in ("auto", "csv") and csv_file is not None:
+            source, chosen = csv_file, "csv"
             splits = read_fer_csv(source, limits)
             break
         if layout in ("auto", "folders") and (base / "train").is_dir():
@@ -180,7 +192,7 @@ def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = Fals
             splits = read_fer_folders(base, limits)
             break
     else:
-        names = {"auto": ["fer2013.csv", "train/<class>/"], "csv": ["fer2013.csv"],
+        names = {"auto": [*CSV_NAMES, "train/<class>/"], "csv": list(CSV_NAMES),
                  "folders": ["train/<class>/"]}[layout]
         raise not_found_error("FER2013", FER_SUBDIR, names, root, (), _HINT)
     out: dict = {}
