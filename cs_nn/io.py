@@ -50,6 +50,31 @@ def _new_file_mode(path: Path) -> int:
     return 0o666 & ~_current_umask()
 
 
+def check_writable(path: str | os.PathLike[str], what: str = "output",
+                   folder: bool = False) -> Path:
+    """Check, before any work, that ``path`` can be written as a file (or, with ``folder``, be
+    created or used as a folder): it must not be a folder (a file), no ancestor may be a file,
+    and the nearest existing folder must be writable. Raises ``IsADirectoryError``,
+    ``NotADirectoryError`` or ``PermissionError`` with a message naming ``what`` and the fix.
+    """
+    p = Path(path)
+    if folder and p.exists() and not p.is_dir():
+        raise NotADirectoryError(f"{what} {p} is a file, not a folder: give a folder path "
+                                 "(or move the file away)")
+    if not folder and p.is_dir():
+        raise IsADirectoryError(f"{what} {p} is a folder, not a file: give a file name "
+                                f"(e.g. {p / 'name'}), or move the folder away")
+    existing = p if folder and p.is_dir() else p.parent
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if existing.exists() and not existing.is_dir():
+        raise NotADirectoryError(f"{what} {p}: {existing} is a file, so no folder can be "
+                                 "created there; choose another path")
+    if existing.is_dir() and not os.access(existing, os.W_OK | os.X_OK):
+        raise PermissionError(f"{what} {p}: the folder {existing} is not writable")
+    return p
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | BinaryIO) -> Path:
     """Write ``data`` (bytes, or a readable binary stream copied in chunks) to ``path``
     atomically (temp file in the same folder + os.replace).
@@ -57,7 +82,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | BinaryIO) -> 
     The file gets the permissions a plain ``open()`` would give it (``0o666 & ~umask`` for a
     new file, the old mode when replacing one), not the private 0o600 of a temp file.
     """
-    path = Path(path)
+    path = check_writable(path, "cannot write")
     path.parent.mkdir(parents=True, exist_ok=True)
     mode = _new_file_mode(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

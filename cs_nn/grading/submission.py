@@ -9,11 +9,17 @@ symbolic links and oversized files are refused.
 
 Graded files are found by name (``*_out*.csv``) anywhere in the submission, so
 ``output_files/x_out.csv``, ``x_out.csv`` and ``alice/output_files/x_out.csv`` all work;
-two files with the same name are ambiguous and refused.
+two files with the same name (also when they differ only in case, or are two zip entries of
+one name) are ambiguous and refused.
+
+Identity comes from where the submission is (the zip's stem or the folder's name), never from
+its contents: the manifest's ``student`` is only a claim, reported next to it. The manifest's
+SHA-256 of each file is checked, so a file changed after ``cs-nn submit`` is reported.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -39,10 +45,13 @@ class Submission:
     """The graded files of one submission, in memory.
 
     Attributes:
-        name: identity (manifest ``student`` field, else the folder name or zip stem).
+        name: identity: the zip's stem or the folder's name, made file-name safe.
         source: where it came from.
         files: graded CSV file name -> raw bytes.
         manifest: the parsed manifest.json, or None.
+        student: the manifest's ``student`` claim ("" if none); not trusted as identity.
+        changed: graded files whose bytes differ from the manifest's SHA-256, or that the
+            manifest does not list / lists but are absent (empty when there is no manifest).
         warnings: non-fatal oddities (e.g. an unreadable manifest).
     """
 
@@ -50,6 +59,8 @@ class Submission:
     source: Path
     files: dict[str, bytes] = field(default_factory=dict)
     manifest: dict | None = None
+    student: str = ""
+    changed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -108,6 +119,13 @@ def _open_zip(path: Path) -> dict[str, bytes]:
         if total > MAX_TOTAL_BYTES:
             raise SubmissionError(f"{path.name} declares {total} bytes in all "
                                   f"(limit {MAX_TOTAL_BYTES}; refused: zip bomb)")
+        seen: dict[str, str] = {}
+        for info in infos:
+            norm = info.filename.replace("\\", "/").casefold()
+            if norm in seen:
+                raise SubmissionError(f"zip entries {seen[norm]!r} and {info.filename!r} have "
+                                      "the same name (refused: which one to grade is ambiguous)")
+            seen[norm] = info.filename
         wanted = [i for i in infos if not i.is_dir() and _wanted(PurePosixPath(
             i.filename.replace("\\", "/")).name)]
         try:
@@ -159,10 +177,10 @@ def open_submission(path: str | os.PathLike[str]) -> Submission:
     by_base: dict[str, str] = {}
     for rel, data in sorted(raw.items()):
         base = PurePosixPath(rel).name
-        if base in by_base:
-            raise SubmissionError(f"{base} appears twice ({by_base[base]} and {rel}): "
+        if base.casefold() in by_base:
+            raise SubmissionError(f"{base} appears twice ({by_base[base.casefold()]} and {rel}): "
                                   "submit one copy of each file")
-        by_base[base] = rel
+        by_base[base.casefold()] = rel
         if base == MANIFEST:
             try:
                 manifest = json.loads(data.decode("utf-8"))
@@ -175,5 +193,32 @@ def open_submission(path: str | os.PathLike[str]) -> Submission:
             sub.files[base] = data
     student = (sub.manifest or {}).get("student")
     if isinstance(student, str) and student.strip():
-        sub.name = safe_name(student)
+        sub.student = student.strip()[:200]
+    if sub.manifest is not None and not isinstance(sub.manifest.get("files"), list):
+        sub.warnings.append("manifest.json lists no files: cannot tell whether any changed "
+                            "after `cs-nn submit`")
+    elif sub.manifest is not None:
+        sub.changed = _changed_since_submit(sub.manifest, sub.files)
+        if sub.changed:
+            sub.warnings.append("files that differ from what `cs-nn submit` recorded: "
+                                + "; ".join(sub.changed[:10]))
     return sub
+
+
+def _changed_since_submit(manifest: dict, files: dict[str, bytes]) -> list[str]:
+    """Graded files whose bytes do not match the manifest's SHA-256, as readable notes."""
+    listed: dict[str, str] = {}
+    for entry in manifest["files"]:
+        if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+            base = PurePosixPath(entry["path"].replace("\\", "/")).name
+            if _wanted(base) and base != MANIFEST:
+                listed[base] = str(entry.get("sha256", ""))
+    notes = []
+    for base, data in sorted(files.items()):
+        if base not in listed:
+            notes.append(f"{base} (not in the manifest: added after submit)")
+        elif hashlib.sha256(data).hexdigest() != listed[base]:
+            notes.append(f"{base} (changed after submit)")
+    notes += [f"{base} (in the manifest but not in the submission)"
+              for base in sorted(set(listed) - set(files))]
+    return notes
