@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
 import zipfile
 
 import numpy as np
@@ -128,8 +130,67 @@ def test_submit_builds_a_gradeable_zip_with_a_manifest(tmp_path, capsys):
     assert manifest["student"] == "Ann Lee" and manifest["seeds"]["dropout_forward"] == 42
     assert {f["path"] for f in manifest["files"]} == set(names) - {"manifest.json"}
     sub = open_submission(zpath)
-    assert sub.name == "Ann_Lee" and sub.files == {"relu_forward_out.csv": b"1.0\n"}
+    assert sub.student == "Ann Lee" and sub.files == {"relu_forward_out.csv": b"1.0\n"}
     first = zpath.read_bytes()
     main(["submit", "--student", "Ann Lee", "--outputs", str(out), "--notebooks", str(nbs),
           "--out", str(zpath)])
     assert zpath.read_bytes() == first
+
+
+def test_submit_refuses_a_notebook_the_grader_would_refuse(tmp_path, capsys):
+    """Issue 13 case 4: a notebook over the grader's 8 MB entry limit."""
+    from cs_nn.grading.submission import MAX_FILE_BYTES
+
+    out = _write(tmp_path / "output_files", {"relu_forward_out.csv": b"1.0\n"})
+    big = os.urandom(MAX_FILE_BYTES // 2 + 10).hex().encode()  # incompressible, > 8 MB
+    nbs = _write(tmp_path / "nbs", {"01_x.ipynb": big})
+    zpath = tmp_path / "sub.zip"
+    assert main(["submit", "--student", "ann", "--outputs", str(out), "--notebooks", str(nbs),
+                 "--out", str(zpath)]) == 1
+    err = capsys.readouterr().err
+    assert "01_x.ipynb has 8.0 MB, over the grader's limit" in err and "Clear Output" in err
+    assert not zpath.exists() and not list(tmp_path.glob(".*"))
+    (nbs / "01_x.ipynb").write_bytes(b" " * (MAX_FILE_BYTES - 1))  # compresses > 200:1
+    assert main(["submit", "--student", "ann", "--outputs", str(out), "--notebooks", str(nbs),
+                 "--out", str(zpath)]) == 0
+    assert open_submission(zpath).files == {"relu_forward_out.csv": b"1.0\n"}
+
+
+def test_submit_follows_an_output_link_and_says_so(tmp_path, capsys):
+    """Issue 13 case 4: an output that is a symlink was left out without a word."""
+    out = _write(tmp_path / "output_files", {})
+    (tmp_path / "elsewhere.csv").write_bytes(b"2.0\n")
+    (out / "l2_out_loss.csv").symlink_to(tmp_path / "elsewhere.csv")
+    zpath = tmp_path / "sub.zip"
+    assert main(["submit", "--student", "ann", "--outputs", str(out), "--out", str(zpath)]) == 0
+    assert "l2_out_loss.csv is a link: submitted the contents" in capsys.readouterr().out
+    assert open_submission(zpath).files == {"l2_out_loss.csv": b"2.0\n"}
+    (out / "l2_out_loss.csv").unlink()
+    (out / "l2_out_loss.csv").symlink_to(tmp_path / "gone.csv")
+    assert main(["submit", "--student", "ann", "--outputs", str(out), "--out", str(zpath)]) == 1
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_submit_infers_the_student_and_says_which(tmp_path, capsys, monkeypatch):
+    """Issue 13 case 4: no --student, stdin not a terminal: a name is inferred, not exit 2."""
+    out = _write(tmp_path / "output_files", {"l2_out_loss.csv": b"2.0\n"})
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    assert main(["submit", "--outputs", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "student: " in printed and "pass --student NAME" in printed
+    (zpath,) = tmp_path.glob("submission_*.zip")
+    assert open_submission(zpath).student in printed
+
+
+def test_submit_out_may_be_a_folder_and_a_bad_out_fails_first(tmp_path, capsys):
+    out = _write(tmp_path / "output_files", {"l2_out_loss.csv": b"2.0\n"})
+    (tmp_path / "dest").mkdir()
+    assert main(["submit", "--student", "ann", "--outputs", str(out),
+                 "--out", str(tmp_path / "dest")]) == 0
+    assert (tmp_path / "dest" / "submission_ann.zip").is_file()
+    (tmp_path / "afile").write_text("mine")
+    assert main(["submit", "--student", "ann", "--outputs", str(out),
+                 "--out", str(tmp_path / "afile" / "x.zip")]) == 1
+    assert "is a file, so no folder can be created" in capsys.readouterr().err
+    assert (tmp_path / "afile").read_text() == "mine"
