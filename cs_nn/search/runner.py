@@ -19,14 +19,13 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
-from cs_nn.checkpoint import save_checkpoint
 from cs_nn.search.results import (
     SearchResult,
-    _best_path,
     _plain,
     _read_best,
     _sort_key,
-    _write_results,
+    append_result,
+    create_results,
     read_results,
 )
 from cs_nn.search.spaces import check_space
@@ -205,16 +204,15 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
         bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="search",
                    unit="trial")
 
+    if path is not None:
+        create_results(path)  # a bad path fails now, not after the first trial
+
     def record(row: dict[str, Any], params: dict[str, np.ndarray] | None) -> None:
-        saved.append(row)
         done[row["key"]] = row
         if path is not None:
-            _write_results(path, saved)
+            append_result(path, row, params)  # locked append: other writers keep theirs
         if params is not None and (best[0] is None or _sort_key(row) < best[0]):
             best[:] = [_sort_key(row), params, row["key"]]
-            if path is not None:
-                save_checkpoint(_best_path(path), params,
-                                {"key": row["key"], "trial": row["trial"]})
         if bar is not None:
             bar.update(1)
             if best[0] is not None:
@@ -231,9 +229,13 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
         if bar is not None:
             bar.close()
     result = SearchResult([done[k] for k in keys], None, build_model)
-    if best[2] is not None and not _sort_key(result.records[0])[0] \
-            and best[2] == result.records[0]["key"]:
+    top = result.records[0]["key"] if not _sort_key(result.records[0])[0] else None
+    if top is not None and best[2] == top:
         result.best_params = best[1]
+    elif top is not None and path is not None:  # e.g. another search sharing the file ran it
+        key, params = _read_best(path)
+        if key == top:
+            result.best_params = params
     return result
 
 
