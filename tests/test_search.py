@@ -301,3 +301,37 @@ def test_a_line_torn_by_a_kill_is_ignored_and_cut_off(data, tmp_path):
                progress=False)
     assert len(load_results(results).records) == 2
     assert "conf\n" not in results.read_text() and results.read_text().endswith("}\n")
+
+
+SCRIPT_BODY = """
+import numpy as np
+from cs_nn.search import MLPBuilder, run_search
+def main():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 60)
+    data = {"X_train": X[:40], "y_train": y[:40], "X_val": X[40:], "y_val": y[40:]}
+    r = run_search(MLPBuilder(input_dim=6, num_classes=3, hidden_dims=(8,)), data,
+                   [{"lr": 1e-2}, {"lr": 1e-1}], {"num_epochs": 1, "batch_size": 20},
+                   n_jobs=2, progress=False)
+    print("trials", len(r.records))
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_parallel_search_in_a_script_without_main_guard_says_so(tmp_path, guarded):
+    """Issue 13 case 15: n_jobs > 1 in a script without `if __name__ == "__main__":`."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "search_script.py"
+    tail = 'if __name__ == "__main__":\n    main()\n' if guarded else "main()\n"
+    script.write_text(SCRIPT_BODY + tail)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=240, cwd=tmp_path)
+    if guarded:
+        assert proc.returncode == 0 and "trials 2" in proc.stdout, proc.stderr
+    else:
+        assert proc.returncode == 1
+        assert 'has no `if __name__ == "__main__":` guard' in proc.stderr
+        assert "BrokenProcessPool" not in proc.stderr and "spawn_main" not in proc.stderr

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -246,16 +247,51 @@ def _run_parallel(build_model: Callable[[dict[str, Any]], Any], data: dict[str, 
     """Run the ``todo`` trials in ``n_jobs`` spawned processes, recording each as it finishes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     _check_picklable(build_model=build_model, solver_options=solver_options)
+    _check_main_guard()
     context = multiprocessing.get_context("spawn")  # same behaviour on Linux, macOS, Windows
-    with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(build_model, data, solver_options)) as pool:
-        futures = [pool.submit(_worker_trial, configs[i], seeds[i], i) for i in todo]
-        try:
-            for future in as_completed(futures):
-                record(*future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    try:
+        with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(build_model, data, solver_options)) as pool:
+            futures = [pool.submit(_worker_trial, configs[i], seeds[i], i) for i in todo]
+            try:
+                for future in as_completed(futures):
+                    record(*future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    except BrokenProcessPool as exc:
+        raise RuntimeError(f"a search worker process died ({exc}). If this runs from a "
+                           f"script, {_GUARD_HINT}; otherwise the machine may be out of memory:"
+                           " try fewer n_jobs") from None
+
+
+_GUARD_HINT = ("with n_jobs > 1 each worker re-imports your script, so the code that calls "
+               "run_search must sit under `if __name__ == \"__main__\":` (or use n_jobs=1)")
+_GUARD = re.compile(r"""__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__""")
+
+
+def _check_main_guard() -> None:
+    """Refuse, before starting workers, what would make them fail or hang: a script without
+    a ``__main__`` guard (spawned workers re-run it), or a call made inside a worker."""
+    import multiprocessing
+    import sys
+
+    if multiprocessing.parent_process() is not None and \
+            getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(f"run_search was called while a worker was starting: {_GUARD_HINT}")
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not str(path).endswith(".py") or not os.path.isfile(path):
+        return  # Jupyter, the REPL, python -c: nothing is re-imported
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            source = f.read(2_000_000)
+    except OSError:
+        return
+    if not _GUARD.search(source):
+        raise RuntimeError(f"{path} has no `if __name__ == \"__main__\":` guard: "
+                           f"{_GUARD_HINT}")
