@@ -53,6 +53,61 @@ def test_stored_data_reveals_no_values(ref_values, entry):
     assert set(entry) == {"salt", "rtol", "atol", "count", "grid", "digest"}
 
 
+def attack_scalar(entry: dict, guess: float, tries: int) -> float | None:
+    """Issue 13 case 7, the attack: from a guess within +-10%, walk the cells of T-space one
+    step at a time until the digest matches. Returns the recovered value, or None."""
+    rtol, atol = entry["rtol"], entry["atol"]
+    a, step = atol / rtol, selfcheck.STEP_FACTOR * rtol
+    t0 = np.sign(guess) * np.log1p(abs(guess) / a)
+    for k in range(tries):
+        for t in (t0 + k * step / 2, t0 - k * step / 2):
+            value = np.sign(t) * a * np.expm1(abs(t))
+            if matches(np.array([value]), entry):
+                return float(value)
+    return None
+
+
+def test_the_scalar_attack_works_on_a_confirmed_entry_so_the_test_can_fail(monkeypatch):
+    """The attack recovers a confirmed single number (here with a cheap hash and a 0.2%
+    guess, to keep the test fast); it is why single numbers are not confirmed offline."""
+    monkeypatch.setattr(selfcheck, "ITERATIONS", 1)
+    monkeypatch.setattr(selfcheck, "MIN_SEARCH_BITS", 0)
+    secret = 2.302585
+    entry = make_file_entry(np.array([secret]), "s", RTOL, ATOL)
+    found = attack_scalar(entry, secret * 1.002, tries=400)
+    assert found is not None and abs(found - secret) <= 5 * (ATOL + RTOL * secret)
+
+
+@instructor_only
+def test_no_single_number_answer_can_be_searched_offline(tmp_path):
+    """Issue 13 case 7: every shipped entry whose search from a +-10% guess is feasible has
+    no digest, so the attack has no oracle; and check says 'not-checked', right or wrong."""
+    from cs_nn.graded import load_inputs
+    from cs_nn.questions import all_questions
+
+    data = selfcheck.load_data()
+    unconfirmed = []
+    for q in all_questions():
+        if q.grading != "allclose":
+            continue
+        for name, ref in q.reference(load_inputs(q, ROOT / "input_files")).items():
+            entry = data["questions"][q.key]["files"][q.output_file(name)]
+            bits = selfcheck.search_bits(ref, q.rtol, q.atol)
+            assert ("digest" in entry) == (bits >= selfcheck.MIN_SEARCH_BITS), name
+            if "digest" not in entry:
+                unconfirmed.append(q.output_file(name))
+                assert "grid" not in entry and entry.get("confirm") is False
+                with pytest.raises(ValueError, match="not confirmed offline"):
+                    attack_scalar(entry, float(ref.ravel()[0]) * 1.05, tries=1)
+    assert len(unconfirmed) == 5
+    assert {"l2_out_loss.csv", "softmax_loss_out_loss.csv"} <= set(unconfirmed)
+    for value in (b"2.302585\n", b"7.0\n"):
+        out = _write(tmp_path / "out", {"l2_out_loss.csv": value})
+        res = check_outputs(out, ROOT / "input_files", ["l2"], data)
+        (loss,) = [r for r in res if r.file == "l2_out_loss.csv"]
+        assert loss.status == "not-checked" and "not confirmed offline" in loss.reason
+
+
 @instructor_only
 def test_committed_selfcheck_data_equals_the_generator():
     fresh = selfcheck.data_text(selfcheck.make_data(ROOT / "input_files"))
