@@ -9,14 +9,12 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from cs_nn.io import CsvFormatError, _parse
+from cs_nn.io import MAX_CSV_BYTES, CsvFormatError, _CountError, _parse
 from cs_nn.questions import ArraySpec
-
-#: A graded CSV larger than this is refused unread (the biggest answer is a few hundred kB).
-MAX_CSV_BYTES = 8 * 1024 * 1024
 
 OK, MISSING, MALFORMED, MISMATCH = "ok", "missing", "malformed", "mismatch"
 
@@ -50,12 +48,24 @@ def parse_values(data: bytes, file: str, spec: ArraySpec) -> np.ndarray:
     except UnicodeDecodeError:
         raise CsvFormatError(f"{file}: not a UTF-8 text file; expected one number per line") \
             from None
-    arr = _parse(text, file, np.dtype(spec.dtype))
-    if arr.size != spec.size:
-        raise CsvFormatError(f"{file}: has {arr.size} values but the answer has shape "
+    try:
+        arr = _parse(text, file, np.dtype(spec.dtype), spec.size)
+    except _CountError as exc:
+        raise CsvFormatError(f"{file}: has {exc.count} values but the answer has shape "
                              f"{spec.shape} ({spec.size} values, one per line, row-major)"
-                             + _count_hint(arr.size, spec.shape))
+                             + _count_hint(exc.count, spec.shape)) from None
     return arr.reshape(spec.shape)
+
+
+def read_output(path: Path) -> bytes:
+    """The bytes of a learner's output file, refusing a too-big one before reading it (and
+    reading at most the limit, should it grow meanwhile)."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise CsvFormatError(f"{path.name}: {size} bytes is far too big for a graded file "
+                             f"(limit {MAX_CSV_BYTES}); it was not read")
+    with open(path, "rb") as f:
+        return f.read(MAX_CSV_BYTES + 1)
 
 
 def _count_hint(count: int, shape: tuple[int, ...]) -> str:

@@ -49,7 +49,7 @@ import numpy as np
 
 from cs_nn import __version__
 from cs_nn.grading import dropout
-from cs_nn.grading.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values
+from cs_nn.grading.compare import MALFORMED, MISMATCH, MISSING, OK, parse_values, read_output
 from cs_nn.io import CsvFormatError
 from cs_nn.questions import INPUT_SEED, Question, all_questions, get_question
 
@@ -194,7 +194,7 @@ def _check_question(q: Question, qdata: dict | None, out_dir: Path,
                                    f"run the {q.notebook} notebook"))
             continue
         try:
-            arrays[name] = parse_values(path.read_bytes(), fname, spec)
+            arrays[name] = parse_values(read_output(path), fname, spec)
         except CsvFormatError as exc:
             res.append(CheckResult(q.key, q.notebook, fname, MALFORMED, str(exc)))
     if q.grading == "dropout":
