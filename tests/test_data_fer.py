@@ -162,7 +162,7 @@ def test_folder_errors(tmp_path):
     make_folders(tmp_path, {"train": {"happy": 1}, "test": {"sad": 1}})
     bad = tmp_path / "fer2013" / "train" / "happy" / "big.png"
     write_png(bad, np.zeros((50, 48)))
-    with pytest.raises(DataFormatError, match="big.png: FER2013 images are 48x48, got 48x50"):
+    with pytest.raises(DataFormatError, match="big.png: the image is 48x50, expected 48x48"):
         load_fer2013(tmp_path)
     bad.unlink()
     (tmp_path / "fer2013" / "train" / "happy" / "broken.png").write_bytes(b"not a png")

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ._files import DataFormatError, not_found_error, open_maybe_gzip, search_roots
+from .images import ImageReadError, read_image
 
 FER2013_CLASSES = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 FER_SUBDIR = "fer2013"
@@ -129,8 +130,6 @@ def read_fer_folders(folder: str | os.PathLike,
     Images are converted to grayscale with Pillow and must be 48x48. ``limits`` keeps an
     evenly spread subset of n files per split (so every class is represented), in label order.
     """
-    from PIL import Image  # lazy: Pillow is only needed for this layout
-
     limits = limits or {}
     out = {}
     for sub in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
@@ -144,14 +143,12 @@ def read_fer_folders(folder: str | os.PathLike,
             files, labels = [files[i] for i in pick], labels[pick]
         images = []
         for path in files:
-            try:
-                with Image.open(path) as img:
-                    arr = np.asarray(img.convert("L"), dtype=np.uint8)
-            except OSError as exc:
-                raise DataFormatError(f"{path}: cannot read image ({exc})") from exc
-            if arr.shape != (IMAGE_SIZE, IMAGE_SIZE):
-                raise DataFormatError(f"{path}: FER2013 images are {IMAGE_SIZE}x{IMAGE_SIZE}, "
-                                      f"got {arr.shape[1]}x{arr.shape[0]}")
+            try:  # the size is checked from the header, before decoding (no bombs)
+                arr = read_image(path, "L", (IMAGE_SIZE, IMAGE_SIZE), resize=False)
+            except ImageReadError as exc:
+                raise DataFormatError(f"{path.parent / str(exc)} (FER2013 images are "
+                                      f"{IMAGE_SIZE}x{IMAGE_SIZE} grayscale PNG / JPEG)") \
+                    from None
             images.append(arr)
         out[split] = _stack(images, labels)
     if "train" not in out or "test" not in out:
