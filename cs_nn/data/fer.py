@@ -14,7 +14,6 @@ FER2013 has no automatic download (it is distributed through Kaggle after login)
 from __future__ import annotations
 
 import csv
-import io
 import os
 import warnings
 from pathlib import Path
@@ -31,6 +30,7 @@ _USAGE = {"training": "train", "publictest": "val", "privatetest": "test"}
 _FOLDER_SPLITS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
 CSV_NAMES = ("fer2013.csv", "fer2013.csv.gz")
+_MAX_LINE = 1 << 20
 _HINT = ("FER2013 cannot be downloaded automatically: get fer2013.csv (or fer2013.csv.gz) "
          "from Kaggle "
          "(challenges-in-representation-learning-facial-expression-recognition-challenge) "
@@ -64,42 +64,68 @@ def read_fer_csv(path: str | os.PathLike, limits: dict[str, int | None] | None =
     rows beyond a limit are not parsed. Malformed rows raise ``DataFormatError`` naming the
     file and line.
     """
-    limits = limits or {}
+    reader = None
+    try:
+        with open_maybe_gzip(path) as f:
+            reader = csv.reader(_text_lines(f, path))
+            return _read_rows(reader, path, limits or {})
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else 1
+        raise DataFormatError(f"{path}, line {line}: not a valid csv row ({exc}): a field of "
+                              f"more than {csv.field_size_limit():,} characters or an "
+                              "unterminated quote") from None
+
+
+def _text_lines(f, path):
+    """Decoded lines of a binary stream, each at most 1 MB (a FER row is about 9 kB); a
+    UTF-8 byte-order mark (Excel writes one) is dropped; non-UTF-8 bytes name their line."""
+    for line_no, raw in enumerate(iter(lambda: f.readline(_MAX_LINE + 1), b""), start=1):
+        if len(raw) > _MAX_LINE:
+            raise DataFormatError(f"{path}, line {line_no}: longer than {_MAX_LINE:,} bytes; "
+                                  "a fer2013.csv row is about 9 kB (wrong file?)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataFormatError(f"{path}, line {line_no}: not UTF-8 text; fer2013.csv is "
+                                  "plain ASCII (wrong file, or saved in another encoding?)"
+                                  ) from None
+        yield text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+
+
+def _read_rows(reader, path, limits: dict[str, int | None]) -> dict:
     rows: dict[str, tuple[list, list]] = {s: ([], []) for s in ("train", "val", "test")}
-    with io.TextIOWrapper(open_maybe_gzip(path), encoding="utf-8", newline="") as f:
-        reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = {"emotion", "pixels", "usage"} - set(header)
-        if missing:
-            raise DataFormatError(f"{path}: header {header} lacks column(s) {sorted(missing)}; "
-                                  "expected emotion,pixels,Usage (the labelled fer2013.csv)")
-        i_emo, i_pix, i_use = (header.index(c) for c in ("emotion", "pixels", "usage"))
-        for fields in reader:
-            if not fields:
-                continue
-            line = reader.line_num
-            if len(fields) != len(header):
-                raise DataFormatError(f"{path}, line {line}: expected {len(header)} fields, "
-                                      f"got {len(fields)}")
-            split = _USAGE.get(fields[i_use].strip().lower())
-            if split is None:
-                raise DataFormatError(f"{path}, line {line}: Usage must be Training, PublicTest "
-                                      f"or PrivateTest, got {fields[i_use]!r}")
-            images, labels = rows[split]
-            limit = limits.get(split)
-            if limit is not None and len(labels) >= limit:
-                if all(limits.get(s) is not None and len(rows[s][1]) >= limits[s] for s in rows):
-                    break  # every split is full: the rest of the file need not be read
-                continue
-            try:
-                label = int(fields[i_emo])
-            except ValueError:
-                label = -1
-            if not 0 <= label < len(FER2013_CLASSES):
-                raise DataFormatError(f"{path}, line {line}: emotion must be an integer 0..6, "
-                                      f"got {fields[i_emo]!r}")
-            images.append(_parse_pixels(fields[i_pix], path, line))
-            labels.append(label)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = {"emotion", "pixels", "usage"} - set(header)
+    if missing:
+        raise DataFormatError(f"{path}: header {header} lacks column(s) {sorted(missing)}; "
+                              "expected emotion,pixels,Usage (the labelled fer2013.csv)")
+    i_emo, i_pix, i_use = (header.index(c) for c in ("emotion", "pixels", "usage"))
+    for fields in reader:
+        if not fields:
+            continue
+        line = reader.line_num
+        if len(fields) != len(header):
+            raise DataFormatError(f"{path}, line {line}: expected {len(header)} fields, "
+                                  f"got {len(fields)}")
+        split = _USAGE.get(fields[i_use].strip().lower())
+        if split is None:
+            raise DataFormatError(f"{path}, line {line}: Usage must be Training, PublicTest "
+                                  f"or PrivateTest, got {fields[i_use]!r}")
+        images, labels = rows[split]
+        limit = limits.get(split)
+        if limit is not None and len(labels) >= limit:
+            if all(limits.get(s) is not None and len(rows[s][1]) >= limits[s] for s in rows):
+                break  # every split is full: the rest of the file need not be read
+            continue
+        try:
+            label = int(fields[i_emo])
+        except ValueError:
+            label = -1
+        if not 0 <= label < len(FER2013_CLASSES):
+            raise DataFormatError(f"{path}, line {line}: emotion must be an integer 0..6, "
+                                  f"got {fields[i_emo]!r}")
+        images.append(_parse_pixels(fields[i_pix], path, line))
+        labels.append(label)
     return {s: _stack(images, labels) for s, (images, labels) in rows.items()}
 
 
