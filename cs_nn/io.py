@@ -8,13 +8,16 @@ crash never leaves a half-written answer behind.
 
 from __future__ import annotations
 
-import array
+import hashlib
 import io
 import math
 import os
+import re
 import shutil
+import socket
 import stat
 import tempfile
+from array import array as typed_array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -77,6 +80,48 @@ def check_writable(path: str | os.PathLike[str], what: str = "output",
     return p
 
 
+#: Temp files of atomic writes are ``.<name>.<host>-<pid>.<random>.tmp``: the host (a hash of
+#: its name) and the process id prove whose they are, so a later write can delete the ones a
+#: killed process left behind (a checkpoint's is as big as the checkpoint) and nothing else.
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+_OWNER = f"{_HOST}-{os.getpid()}"
+_TEMP = re.compile(r"^\..+\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.tmp$")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, owned by someone else
+        pass
+    return True
+
+
+def remove_stale_temp_files(folder: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temp files in ``folder`` that an atomic write of a process of this host,
+    now dead, left behind (killed between writing and renaming). Only regular files named by
+    :func:`atomic_write_bytes` and owned by this user are touched. Returns what was removed."""
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        m = _TEMP.match(name)
+        if not m or m["host"] != _HOST or _alive(int(m["pid"])):
+            continue
+        p = Path(folder) / name
+        try:
+            st = p.lstat()
+            if stat.S_ISREG(st.st_mode) and st.st_uid == getattr(os, "getuid", lambda: 0)():
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
+
+
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | BinaryIO) -> Path:
     """Write ``data`` (bytes, or a readable binary stream copied in chunks) to ``path``
     atomically (temp file in the same folder + os.replace).
@@ -86,8 +131,10 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes | BinaryIO) -> 
     """
     path = check_writable(path, "cannot write")
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_files(path.parent)
     mode = _new_file_mode(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.{_OWNER}.",
+                               suffix=".tmp")
     try:
         if hasattr(os, "fchmod"):
             os.fchmod(fd, mode)
@@ -154,7 +201,7 @@ def _parse_lines(lines: Iterable[str], path: str, dtype: np.dtype,
     """Parse one number per line, streaming: a UTF-8 byte-order mark (Excel writes one) is
     accepted; when ``expected`` is given, values beyond it are counted but not kept."""
     want_int = np.dtype(dtype).kind in "iu"
-    values: list[int] | array.array = [] if want_int else array.array("d")
+    values: list[int] | typed_array = [] if want_int else typed_array("d")
     count = 0
     lineno = 0
     for lineno, raw in enumerate(lines, start=1):
@@ -197,7 +244,7 @@ def _parse_lines(lines: Iterable[str], path: str, dtype: np.dtype,
 class _CountError(CsvFormatError):
     def __init__(self, count: int) -> None:
         super().__init__(count)
-        self.count = count
+        self.count = count  # how many values the file holds
 
 
 def read_csv(path: str | os.PathLike[str], shape: Sequence[int] | int | None = None,
@@ -206,13 +253,11 @@ def read_csv(path: str | os.PathLike[str], shape: Sequence[int] | int | None = N
 
     Args:
         path: the file.
-        shape: the expected shape; the value count must equal its product. None gives a 1-D
-            array of whatever length the file has.
+        shape: the expected shape (the value count must equal its product); None: 1-D.
         dtype: float64 by default; an integer dtype requires integral values.
         max_bytes: larger files are refused before reading (bounded memory).
 
-    Returns:
-        The array, reshaped row-major to ``shape``.
+    Returns the array, reshaped row-major to ``shape``.
 
     Raises:
         FileNotFoundError: the file does not exist (the message says how to create inputs).

@@ -68,6 +68,10 @@ def validate_options(o: SolverOptions) -> None:
     int_option("num_val_samples", o.num_val_samples, 1, allow_none=True)
     int_option("patience", o.patience, 1, allow_none=True)
     int_option("checkpoint_every", o.checkpoint_every, 1)
+    if o.checkpoint_dir is not None:  # now, not after the first epoch's work
+        from cs_nn.io import check_writable
+
+        check_writable(o.checkpoint_dir, "checkpoint_dir", folder=True)
     int_option("print_every", o.print_every, 1, allow_none=True)
     if o.monitor not in ("val_acc", "val_loss"):
         raise ValueError(f"monitor must be 'val_acc' or 'val_loss', got {o.monitor!r}")

@@ -67,15 +67,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data-root", metavar="PATH", default=None,
         help="folder holding mnist/, fashion-mnist/, cifar-10/ (default: $CS_NN_DATA, then "
              "~/.cache/cs_nn)")
+    add("--download", action="store_true",
+        help="download a missing dataset (checksummed) into --data-root or the cache")
     add("--out", metavar="DIR", default=None, help="output folder (default: runs/DATASET-MODEL)")
     add("--quiet", action="store_true", help="no progress bar")
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     import numpy as np
 
     from cs_nn.cli import print_table
-    from cs_nn.training import TrainConfig, load_data, save_run, train_model
+    from cs_nn.io import check_writable
+    from cs_nn.training import RUN_FILES, TrainConfig, load_data, save_run, train_model
 
     config = TrainConfig(
         dataset=args.dataset, model=args.model, hidden_dims=list(args.hidden_dims),
@@ -83,8 +88,11 @@ def run(args: argparse.Namespace) -> int:
         update_rule=args.update_rule, lr_decay=args.lr_decay, reg=args.reg,
         dropout=args.dropout, weight_scale=args.weight_scale, num_filters=args.num_filters,
         filter_size=args.filter_size, seed=args.seed, num_train=args.num_train,
-        data_root=args.data_root).validate()
+        data_root=args.data_root, download=args.download).validate()
     out = args.out if args.out is not None else f"runs/{config.dataset}-{config.model}"
+    check_writable(out, "--out", folder=True)  # before training, not after it
+    for name in RUN_FILES:
+        check_writable(Path(out) / name, "--out")
     data = load_data(config)  # a missing dataset raises a FileNotFoundError saying what to do
     arch = (f"hidden {' '.join(map(str, config.hidden_dims))}" if config.model == "mlp" else
             f"{config.num_filters} filters {config.filter_size}x{config.filter_size}, "
