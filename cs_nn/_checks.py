@@ -79,3 +79,18 @@ def check_same_shape(name: str, arr: np.ndarray, ref_name: str, ref: np.ndarray)
 def result_dtype(*arrays: np.ndarray) -> np.dtype:
     """float32 only when every input is float32, else float64."""
     return np.result_type(*arrays, np.float32)
+
+
+def check_score_margins(scores: np.ndarray, y: np.ndarray) -> None:
+    """Raise unless every row's gap between its largest score and the labelled class's score
+    is a finite number (it is the part of the loss that can overflow: scores of +-1.7e308
+    give a gap beyond the float range and an infinite loss). One pass over (N, C) scores."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is what we look for
+        gaps = scores.max(axis=1) - scores[np.arange(scores.shape[0]), y]  # (N,)
+    if not np.all(np.isfinite(gaps)):
+        i = int(np.flatnonzero(~np.isfinite(gaps))[0])
+        raise NonFiniteError(
+            f"scores are too extreme for a finite loss: in row {i} the labelled class scores "
+            f"{float(scores[i, y[i]]):.3g} against a maximum of {float(scores[i].max()):.3g}, "
+            f"a gap beyond the {scores.dtype} range; scores this large mean the training "
+            "diverged (lower the learning rate or check the weights)")
