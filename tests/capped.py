@@ -16,8 +16,10 @@ GB = 1024 ** 3
 _PRELUDE = """
 import resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
-def _peak():
-    print(f"PEAK_KB {{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}}", file=sys.stderr)
+def _peak():  # VmHWM: this program's own high-water mark (ru_maxrss survives exec)
+    with open("/proc/self/status") as f:
+        kb = [line.split()[1] for line in f if line.startswith("VmHWM:")][0]
+    print(f"PEAK_KB {{kb}}", file=sys.stderr)
 import atexit
 atexit.register(_peak)
 """
@@ -61,3 +63,16 @@ def sparse_file(path: Path, size: int, head: bytes = b"") -> Path:
         f.write(head)
         f.truncate(size)
     return path
+
+
+def refused_capped(module: str, call: str, error: str = "ValueError",
+                   limit: int = GB) -> Capped:
+    """Run ``from MODULE import ...`` + ``CALL`` under the cap; an ``error`` raised prints
+    ``REFUSED <message>`` on stdout (anything else ends in a traceback, a failure)."""
+    return run_capped(f"""
+from {module}
+try:
+    {call}
+except {error} as exc:
+    print("REFUSED", exc)
+""", limit)

@@ -8,7 +8,7 @@ import struct
 
 import numpy as np
 import pytest
-from capped import GB, run_capped
+from capped import refused_capped
 
 from cs_nn.data import DataFormatError, load_fer2013, read_idx
 
@@ -35,13 +35,8 @@ def test_idx_headers_that_lie_are_refused_before_allocating(tmp_path, kind):
     dims, body, match = IDX_CASES[kind]
     gz = kind != "claims_more_than_file"
     path = _idx(tmp_path / f"{kind}.gz", dims, body, gz=gz)
-    r = run_capped(f"""
-        from cs_nn.data import DataFormatError, read_idx
-        try:
-            read_idx({str(path)!r})
-        except DataFormatError as exc:
-            print("REFUSED", exc)
-    """, limit=GB)
+    r = refused_capped("cs_nn.data import DataFormatError, read_idx", f"read_idx({str(path)!r})",
+                       "DataFormatError")
     assert r.returncode == 0 and not r.traceback, r.stderr
     assert "REFUSED" in r.stdout and match in r.stdout, r.stdout
     assert r.peak_mb < 300, r.peak_mb
@@ -62,13 +57,8 @@ def test_cifar_pickle_claiming_3_gib_is_refused_unallocated(tmp_path, gz):
     raw = b"\x80\x04\x8e" + struct.pack("<Q", 3 << 30) + b"\x00" * 3_000_000
     path = tmp_path / ("data_batch_1.gz" if gz else "data_batch_1")
     path.write_bytes(gzip.compress(raw) if gz else raw)
-    r = run_capped(f"""
-        from cs_nn.data import DataFormatError, read_cifar_batch
-        try:
-            read_cifar_batch({str(path)!r})
-        except DataFormatError as exc:
-            print("REFUSED", exc)
-    """, limit=GB)
+    r = refused_capped("cs_nn.data import DataFormatError, read_cifar_batch",
+                       f"read_cifar_batch({str(path)!r})", "DataFormatError")
     assert r.returncode == 0 and not r.traceback, r.stderr
     assert "REFUSED" in r.stdout and "not a valid pickle" in r.stdout
     assert r.peak_mb < 300, r.peak_mb
@@ -77,13 +67,8 @@ def test_cifar_pickle_claiming_3_gib_is_refused_unallocated(tmp_path, gz):
 def test_cifar_pickle_that_decompresses_beyond_the_limit(tmp_path):
     path = tmp_path / "data_batch_1.gz"
     path.write_bytes(gzip.compress(b"\x80\x04" + b"\x00" * (70 << 20)))
-    r = run_capped(f"""
-        from cs_nn.data import DataFormatError, read_cifar_batch
-        try:
-            read_cifar_batch({str(path)!r})
-        except DataFormatError as exc:
-            print("REFUSED", exc)
-    """, limit=GB)
+    r = refused_capped("cs_nn.data import DataFormatError, read_cifar_batch",
+                       f"read_cifar_batch({str(path)!r})", "DataFormatError")
     assert "REFUSED" in r.stdout and "bytes decompressed" in r.stdout, r.stderr
     assert r.peak_mb < 300
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from capped import GB, cli_capped, run_capped
+from capped import GB, cli_capped, refused_capped
 
 from cs_nn.cli import main
 from cs_nn.data import DataFormatError, load_fer2013
@@ -133,13 +133,7 @@ def test_a_compression_bomb_member_is_refused_unread(tmp_path):
             for _ in range(n * 8 // len(chunk)):
                 f.write(chunk)
     assert bomb.stat().st_size < 20_000_000
-    r = run_capped(f"""
-        from cs_nn.delivery import load_model
-        try:
-            load_model({str(bomb)!r})
-        except ValueError as exc:
-            print("REFUSED", exc)
-    """, limit=GB)
+    r = refused_capped("cs_nn.delivery import load_model", f"load_model({str(bomb)!r})")
     assert "REFUSED" in r.stdout and "compression bomb" in r.stdout, r.stderr
     assert not r.traceback and r.peak_mb < 300
 

@@ -211,7 +211,7 @@ def _locked(path: Path) -> Iterator[Any]:
     header if new; a torn last line cut off)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as f:
-        _lock(f)
+        _flock(f, True)
         try:
             f.seek(0, os.SEEK_END)
             size = f.tell()
@@ -227,31 +227,20 @@ def _locked(path: Path) -> Iterator[Any]:
             f.flush()
             os.fsync(f.fileno())
         finally:
-            _unlock(f)
+            _flock(f, False)
 
 
-def _lock(f: Any) -> None:
+def _flock(f: Any, lock: bool) -> None:
+    """Take (``lock``) or release the exclusive lock on an open file."""
     try:
         import fcntl
     except ImportError:  # pragma: no cover - Windows
         import msvcrt
 
         f.seek(0)
-        msvcrt.locking(f.fileno(), msvcrt.LK_LOCK, 1)
+        msvcrt.locking(f.fileno(), msvcrt.LK_LOCK if lock else msvcrt.LK_UNLCK, 1)
         return
-    fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-
-
-def _unlock(f: Any) -> None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        import msvcrt
-
-        f.seek(0)
-        msvcrt.locking(f.fileno(), msvcrt.LK_UNLCK, 1)
-        return
-    fcntl.flock(f.fileno(), fcntl.LOCK_UN)
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX if lock else fcntl.LOCK_UN)
 
 
 def append_result(path: Path, row: dict[str, Any],
