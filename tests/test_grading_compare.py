@@ -130,5 +130,5 @@ def test_fraction_tolerance_is_binomial():
     for z, expect in ((3.5, True), (6.0, False)):
         zeros = int(round((P + z * sd) * n))
         out = x / (1 - P)
-        out.ravel()[:zeros] = 0
+        out.ravel()[np.random.default_rng(0).permutation(n)[:zeros]] = 0  # random positions
         assert dropout.check_masked(out, x, P)[0] is expect

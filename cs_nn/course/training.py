@@ -62,6 +62,7 @@ class TrainConfig:
     seed: int = 0  # weights, minibatch order and validation split
     num_train: int | None = None  # use only the first N training images (10% become val)
     data_root: str | None = None  # folder with mnist/, fashion-mnist/, cifar-10/; None: $CS_NN_DATA
+    download: bool = False  # fetch a missing dataset (checksummed) into data_root / the cache
 
     def validate(self) -> TrainConfig:
         """Raise ValueError naming the bad field; returns self."""
@@ -130,7 +131,7 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
     name = config.dataset
     kwargs: dict[str, Any] = {"num_train": config.num_train}
     if name != "digits":
-        kwargs["root"] = config.data_root
+        kwargs["root"], kwargs["download"] = config.data_root, config.download
     raw = load_dataset(name, **kwargs)
     data = train_val_split(raw, val_fraction=0.1, seed=config.seed)
     data["image_shape"] = tuple(int(v) for v in data["X_train"].shape[1:])
@@ -195,6 +196,9 @@ def _summary(result: TrainResult) -> dict[str, Any]:
             "num_samples": result.num_samples, "best_epoch": s.best_epoch,
             "epochs_run": s.epoch, "train_seconds": round(result.seconds, 3),
             "class_names": result.class_names}
+
+
+RUN_FILES = ("curves.png", "model.npz", "summary.json")  # what save_run writes
 
 
 def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:

@@ -20,8 +20,8 @@ def _forward(x: np.ndarray) -> dict[str, np.ndarray]:
 
 
 def _backward(x: np.ndarray, dout: np.ndarray) -> dict[str, np.ndarray]:
-    _, cache = layers.dropout_forward(x, {"p": P, "mode": "train", "seed": SEED})
-    return {"dx": layers.dropout_backward(dout, cache)}
+    train, cache = layers.dropout_forward(x, {"p": P, "mode": "train", "seed": SEED})
+    return {"train": train, "dx": layers.dropout_backward(dout, cache)}
 
 
 def _x(rng: np.random.Generator) -> np.ndarray:
@@ -34,7 +34,7 @@ QUESTIONS = [
              lambda rng: {"x": _x(rng)}, _forward, grading="dropout",
              params={"p": P, "seed": SEED}, points=2.0),
     Question("dropout_backward", NOTEBOOK, {"x": ArraySpec(SHAPE), "dout": ArraySpec(SHAPE)},
-             {"dx": ArraySpec(SHAPE)},
+             {"train": ArraySpec(SHAPE), "dx": ArraySpec(SHAPE)},
              lambda rng: {"x": _x(rng), "dout": 5.0 + rng.standard_normal(SHAPE)},
              _backward, grading="dropout", params={"p": P, "seed": SEED}, points=2.0),
 ]
