@@ -143,7 +143,7 @@ def check_score_margins(scores: np.ndarray, y: np.ndarray) -> None:
     if not np.all(np.isfinite(gaps)):
         i = int(np.flatnonzero(~np.isfinite(gaps))[0])
         raise NonFiniteError(
-            f"scores are too extreme for a finite loss: in row {i} the labelled class scores "
-            f"{float(scores[i, y[i]]):.3g} against a maximum of {float(scores[i].max()):.3g}, "
-            f"a gap beyond the {scores.dtype} range; scores this large mean the training "
-            "diverged (lower the learning rate or check the weights)")
+            f"diverged: scores are too extreme for a finite loss (in row {i} the labelled "
+            f"class scores {float(scores[i, y[i]]):.3g} against a maximum of "
+            f"{float(scores[i].max()):.3g}, a gap beyond the {scores.dtype} range); lower the "
+            "learning rate or check the weights")
