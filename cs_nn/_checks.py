@@ -134,3 +134,16 @@ def as_dtype(dtype: Any) -> np.dtype:
     if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise TypeError(f"dtype must be float32 or float64, got {dt}")
     return dt
+def check_score_margins(scores: np.ndarray, y: np.ndarray) -> None:
+    """Raise unless every row's gap between its largest score and the labelled class's score
+    is a finite number (it is the part of the loss that can overflow: scores of +-1.7e308
+    give a gap beyond the float range and an infinite loss). One pass over (N, C) scores."""
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is what we look for
+        gaps = scores.max(axis=1) - scores[np.arange(scores.shape[0]), y]  # (N,)
+    if not np.all(np.isfinite(gaps)):
+        i = int(np.flatnonzero(~np.isfinite(gaps))[0])
+        raise NonFiniteError(
+            f"diverged: scores are too extreme for a finite loss (in row {i} the labelled "
+            f"class scores {float(scores[i, y[i]]):.3g} against a maximum of "
+            f"{float(scores[i].max()):.3g}, a gap beyond the {scores.dtype} range); lower the "
+            "learning rate or check the weights")

@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.run(args) or 0)
-    except (CommandError, FileNotFoundError, ValueError, KeyError, TypeError) as exc:
+    except (CommandError, OSError, ValueError, KeyError, TypeError) as exc:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
         print(f"cs-nn {args.command}: error: {message}", file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ import numpy as np
 
 from cs_nn import optim
 from cs_nn._checks import check_int
+from cs_nn._util.files import check_writable
 
 Callback = Callable[[Any, str], None]  # cb(solver, event)
 
@@ -61,6 +62,8 @@ def validate_options(o: SolverOptions) -> None:
     check_int("num_val_samples", o.num_val_samples, 1, allow_none=True)
     check_int("patience", o.patience, 1, allow_none=True)
     check_int("checkpoint_every", o.checkpoint_every, 1)
+    if o.checkpoint_dir is not None:  # now, not after the first epoch's work
+        check_writable(o.checkpoint_dir, "checkpoint_dir", folder=True)
     check_int("print_every", o.print_every, 1, allow_none=True)
     if o.monitor not in ("val_acc", "val_loss"):
         raise ValueError(f"monitor must be 'val_acc' or 'val_loss', got {o.monitor!r}")

@@ -98,7 +98,12 @@ def test_tampered_file_refused(tmp_path, change, match):
 def test_pickled_object_array_refused(tmp_path):
     path = tmp_path / "evil.npz"
     np.savez(path, header=np.frombuffer(b"{}", np.uint8), p0=np.array([{"a": 1}], dtype=object))
-    with pytest.raises(ValueError, match="not a readable cs_nn checkpoint"):
+    with pytest.raises(ValueError, match="not a cs_nn checkpoint"):
+        load_checkpoint(path)
+    good = save_checkpoint(tmp_path / "m.npz", {"W": np.ones(1)}, {})
+    header = np.load(good)["header"]  # a valid header whose p0 is a pickled object array
+    np.savez(path, header=header, p0=np.array([{"a": 1}], dtype=object))
+    with pytest.raises(ValueError, match="objects or pickles are refused"):
         load_checkpoint(path)
 
 

@@ -162,7 +162,7 @@ def test_folder_errors(tmp_path):
     make_folders(tmp_path, {"train": {"happy": 1}, "test": {"sad": 1}})
     bad = tmp_path / "fer2013" / "train" / "happy" / "big.png"
     write_png(bad, np.zeros((50, 48)))
-    with pytest.raises(DataFormatError, match="big.png: FER2013 images are 48x48, got 48x50"):
+    with pytest.raises(DataFormatError, match="big.png: the image is 48x50, expected 48x48"):
         load_fer2013(tmp_path)
     bad.unlink()
     (tmp_path / "fer2013" / "train" / "happy" / "broken.png").write_bytes(b"not a png")
@@ -183,3 +183,28 @@ def test_folders_need_test_split(tmp_path):
 def test_not_found_explains_kaggle(tmp_path):
     with pytest.raises(DatasetNotFoundError, match="(?s)fer2013.csv.*Kaggle"):
         load_fer2013(tmp_path, download=True)
+
+
+def test_gzip_csv_is_found_and_streamed(tmp_path):
+    import gzip
+
+    rows = make_rows(USAGES, seed=3)
+    plain = write_csv(tmp_path / "plain", rows)
+    gz = tmp_path / "gz" / "fer2013" / "fer2013.csv.gz"
+    gz.parent.mkdir(parents=True)
+    gz.write_bytes(gzip.compress(plain.read_bytes()))
+    data = load_fer2013(tmp_path / "gz")
+    assert data["info"]["source"] == str(gz)
+    ref = load_fer2013(tmp_path / "plain")
+    for key in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(data[key], ref[key])
+    limited = load_fer2013(tmp_path / "gz", num_train=1, num_val=1, num_test=1, layout="csv")
+    assert [limited[f"y_{s}"].size for s in ("train", "val", "test")] == [1, 1, 1]
+
+
+def test_plain_csv_is_preferred_to_gzip(tmp_path):
+    import gzip
+
+    plain = write_csv(tmp_path, make_rows(["Training", "PrivateTest"], seed=4))
+    (plain.parent / "fer2013.csv.gz").write_bytes(gzip.compress(b"not, the, file\n"))
+    assert load_fer2013(tmp_path)["info"]["source"] == str(plain)

@@ -80,3 +80,15 @@ def test_cifar10_reads_every_training_batch_in_order():
         if name in CIFAR_FIRST_LABELS:
             assert data["y_train"][10000 * i:10000 * i + 10].tolist() == CIFAR_FIRST_LABELS[name]
     assert len(data["info"]["train_files"]) == len(on_disk)
+
+
+FER_TRAIN_COUNTS = [3995, 436, 4097, 7215, 4830, 3171, 4965]
+
+
+def test_fer2013_from_the_gzip_csv():
+    from cs_nn.data import load_fer2013
+
+    data = load_fer2013(num_train=None, num_val=0, num_test=0)
+    assert data["info"]["source"].endswith("fer2013.csv.gz")
+    assert data["X_train"].shape == (28709, 1, 48, 48) and data["X_train"].dtype == np.float32
+    assert np.bincount(data["y_train"], minlength=7).tolist() == FER_TRAIN_COUNTS

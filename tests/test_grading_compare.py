@@ -130,7 +130,7 @@ def test_fraction_tolerance_is_binomial():
     for z, expect in ((3.5, True), (6.0, False)):
         zeros = int(round((P + z * sd) * n))
         out = x / (1 - P)
-        out.ravel()[:zeros] = 0
+        out.ravel()[np.random.default_rng(0).permutation(n)[:zeros]] = 0  # random positions
         assert dropout.check_masked(out, x, P)[0] is expect
 
 
@@ -139,7 +139,7 @@ def test_dropout_backward_is_checked_against_dout_in_both_modes():
     x, dout = 5 + rng.standard_normal((100, 50)), 5 + rng.standard_normal((100, 50))
     keep = rng.random(x.shape) >= 0.8
     inputs = {"x": x, "dout": dout}
-    good = {"train": dout * keep / 0.2, "test": dout.copy()}
+    good = {"forward": x * keep / 0.2, "train": dout * keep / 0.2, "test": dout.copy()}
     assert all(v[0] for v in dropout.check_question("dropout_backward", inputs, good, 0.8).values())
     bad = {"train": x * keep / 0.2, "test": dout * keep / 0.2}  # masked x, dropped in test mode
     verdicts = dropout.check_question("dropout_backward", inputs, bad, 0.8)

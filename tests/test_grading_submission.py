@@ -35,9 +35,44 @@ def test_folder_and_zip_give_the_same_files(tmp_path, files):
     assert (a.name, b.name, c.name) == ("alice", "bob", "carol")
 
 
-def test_manifest_student_names_the_submission(tmp_path, files):
+def test_manifest_student_is_a_claim_not_the_identity(tmp_path, files):
     sub = open_submission(write_folder(tmp_path / "x", files, {"student": "Ann O'Neil/../x"}))
-    assert sub.name == "Ann_O_Neil_._x"
+    assert sub.name == "x" and sub.student == "Ann O'Neil/../x"
+
+
+def test_manifest_hashes_are_checked(tmp_path, files):
+    import hashlib
+
+    listed = [{"path": f"output_files/{n}", "sha256": hashlib.sha256(d).hexdigest()}
+              for n, d in files.items()]
+    listed.append({"path": "output_files/tanh_forward_out.csv", "sha256": "0" * 64})
+    manifest = {"student": "ann", "files": listed}
+    sub = open_submission(write_folder(tmp_path / "ok", files, manifest))
+    assert sub.changed == ["tanh_forward_out.csv (in the manifest but not in the submission)"]
+    edited = dict(files, **{"l2_out_loss.csv": b"4.0\n", "relu_backward_out.csv": b"1\n"})
+    sub = open_submission(write_folder(tmp_path / "edited", edited, manifest))
+    assert "l2_out_loss.csv (changed after submit)" in sub.changed
+    assert "relu_backward_out.csv (not in the manifest: added after submit)" in sub.changed
+    assert any("changed after submit" in w for w in sub.warnings)
+    assert open_submission(write_folder(tmp_path / "none", files)).changed == []
+
+
+def test_duplicate_zip_entries_are_refused(tmp_path):
+    """Two entries of one name: the last would silently win."""
+    import warnings
+
+    path = tmp_path / "dup.zip"
+    with zipfile.ZipFile(path, "w") as zf, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name
+        zf.writestr("output_files/l2_out_loss.csv", b"1.0\n")
+        zf.writestr("output_files/l2_out_loss.csv", b"2.0\n")
+    with pytest.raises(SubmissionError, match="same name"):
+        open_submission(path)
+    with zipfile.ZipFile(tmp_path / "case.zip", "w") as zf:
+        zf.writestr("output_files/l2_out_loss.csv", b"1.0\n")
+        zf.writestr("output_files/L2_out_loss.csv", b"2.0\n")
+    with pytest.raises(SubmissionError, match="same name"):
+        open_submission(tmp_path / "case.zip")
 
 
 def test_bad_manifest_is_a_warning_not_a_failure(tmp_path, files):

@@ -131,7 +131,7 @@ def test_failed_write_keeps_old_file_and_leaves_no_temp(tmp_path: Path,
     (b"1\n2.5\n", np.int64, r"bad\.csv, line 2: '2.5' is not an integer"),
     (b"1\n300\n", np.uint8, r"bad\.csv, line 2: '300' does not fit in uint8"),
     (b"\x00\x01\x02\n", np.float64, r"bad\.csv, line 1: .* is not a number"),
-    (b"\xff\xfe\x00garbage\x80\n", np.float64, r"bad\.csv: not a text file"),
+    (b"\xff\xfe\x00garbage\x80\n", np.float64, r"bad\.csv: not a UTF-8 text file"),
 ])
 def test_malformed_files_name_file_and_line(tmp_path: Path, content: bytes, dtype: type,
                                             match: str) -> None:
@@ -154,8 +154,8 @@ def test_wrong_count_for_shape(tmp_path: Path) -> None:
 def test_missing_file_gives_hint(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match=r"nope\.csv: no such file.*cs-nn make-inputs"):
         read_csv(tmp_path / "nope.csv")
-    with pytest.raises(FileNotFoundError, match="no such file"):
-        read_csv(tmp_path)  # a folder is not a file
+    with pytest.raises(IsADirectoryError, match="is a folder, not a CSV file"):
+        read_csv(tmp_path)  # a folder is not "no such file" (issue 13 case 16)
 
 
 def test_format_values_matches_write(tmp_path: Path) -> None:

@@ -258,7 +258,7 @@ def test_graded_functions_use_default_folders(project: Path,
 
 def test_dropout_backward_references_follow_seed_001_in_both_modes() -> None:
     q = get_question("dropout_backward")
-    assert q.params["p"] == 0.8 and set(q.outputs) == {"train", "test"}
+    assert q.params["p"] == 0.8 and set(q.outputs) == {"forward", "train", "test"}
     inputs = graded.load_inputs(q, COMMITTED)
     ref = q.reference(inputs)
     dout, p = inputs["dout"], q.params["p"]
@@ -267,3 +267,4 @@ def test_dropout_backward_references_follow_seed_001_in_both_modes() -> None:
     assert abs(dropped - p * dout.size) < 4 * math.sqrt(dout.size * p * (1 - p))
     kept = ref["train"] != 0
     np.testing.assert_allclose(ref["train"][kept], dout[kept] / (1 - p), rtol=1e-15)
+    np.testing.assert_array_equal(kept, ref["forward"] != 0)  # dx reuses the forward mask

@@ -178,6 +178,8 @@ def test_release_imports_fails_only_with_stubs_and_passes_with_solutions(release
 def test_release_refuses_to_overwrite(tmp_path):
     (tmp_path / "keep.txt").write_text("mine")
     with pytest.raises(ReleaseError, match="not empty"):
+        build_release(tmp_path, repo_url=URL)
+    with pytest.raises(ReleaseError, match="not a release this command wrote"):
         build_release(tmp_path, force=True, repo_url=URL)
     with pytest.raises(ReleaseError, match="outside the project"):
         build_release(ROOT / "release_here", repo_url=URL)
@@ -347,3 +349,74 @@ def test_answer_cells_group_into_one_prompt_with_rubrics():
     assert first.rubric == "1 point: names scattering. Half a point for the wavelength."
     key = answer_key_markdown(answers, "0")
     assert "```python\nprint(1 / 4)\n```" in key and "none given" in key  # the second has none
+
+
+
+def _fake_project(root):
+    (root / "cs_nn").mkdir(parents=True)
+    (root / "cs_nn" / "__init__.py").write_text("")
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    return root
+
+
+def test_force_never_deletes_the_source_project(tmp_path):
+    """Issue 13 case 1: P holds a RELEASE.json and the source is P/proj."""
+    (tmp_path / MARKER_FILE).write_text(json.dumps({"files": [MARKER_FILE]}))
+    src = _fake_project(tmp_path / "proj")
+    with pytest.raises(ReleaseError, match="contains the project"):
+        build_release(tmp_path, src, force=True, repo_url=URL)
+    assert (src / "cs_nn" / "__init__.py").is_file() and (tmp_path / MARKER_FILE).is_file()
+
+
+@pytest.mark.parametrize("marker", [
+    None,  # no marker at all
+    "{}",  # an old or hand-made marker that lists no files
+    "not json",
+    json.dumps({"files": [MARKER_FILE]}),  # lists only itself; keep.txt is foreign
+])
+def test_force_refuses_folders_holding_files_it_did_not_write(tmp_path, marker):
+    out = tmp_path / "rel"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    if marker is not None:
+        (out / MARKER_FILE).write_text(marker)
+    with pytest.raises(ReleaseError, match="not a release this command wrote"):
+        build_release(out, ROOT, force=True, repo_url=URL)
+    assert (out / "keep.txt").read_text() == "mine"
+
+
+def test_force_refuses_a_link_inside_the_release(tmp_path):
+    out = tmp_path / "rel"
+    out.mkdir()
+    (tmp_path / "outside.txt").write_text("mine")
+    (out / "link").symlink_to(tmp_path / "outside.txt")
+    (out / MARKER_FILE).write_text(json.dumps({"files": [MARKER_FILE, "link"]}))
+    with pytest.raises(ReleaseError, match="link"):
+        build_release(out, ROOT, force=True, repo_url=URL)
+    assert (tmp_path / "outside.txt").read_text() == "mine" and (out / "link").is_symlink()
+
+
+def test_release_onto_a_file_is_refused_before_any_work(tmp_path):
+    target = tmp_path / "release.txt"
+    target.write_text("mine")
+    with pytest.raises(ReleaseError, match="is a file"):
+        build_release(target, ROOT, force=True, repo_url=URL)
+    with pytest.raises(ReleaseError, match="is a file"):
+        build_release(target / "sub", ROOT, repo_url=URL)
+    assert target.read_text() == "mine"
+
+
+def test_force_replaces_its_own_release_and_nothing_added_to_it(tmp_path):
+    out = tmp_path / "rel"
+    build_release(out, ROOT, repo_url=URL)
+    listed = json.loads((out / MARKER_FILE).read_text())["files"]
+    assert "cs_nn/__init__.py" in listed and MARKER_FILE in listed
+    readme = (out / "README.md").read_text()
+    (out / "README.md").write_text("edited by hand")  # a file it wrote may be replaced
+    build_release(out, ROOT, force=True, repo_url=URL)
+    assert (out / "README.md").read_text() == readme
+    (out / "notebooks" / "my_notes.txt").write_text("mine")
+    with pytest.raises(ReleaseError, match="notebooks/my_notes.txt"):
+        build_release(out, ROOT, force=True, repo_url=URL)
+    assert (out / "notebooks" / "my_notes.txt").read_text() == "mine"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp left

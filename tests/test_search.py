@@ -249,3 +249,89 @@ def test_format_table_uses_explicit_formats():
              "hidden_dims": [100, 50], "status": "ok", "best_epoch": None}]
     lines = format_table(rows).splitlines()
     assert lines[2] == "| 0 | 0.000123 | 0.9123 | 1.23 | [100, 50] | ok | - |"
+
+
+CONCURRENT_SCRIPT = r"""
+import sys, time
+import numpy as np
+from cs_nn.course.search import MLPBuilder, random_search, run_search
+from cs_nn.course.search.results import load_results
+
+rng = np.random.default_rng(0)
+centres = rng.normal(0, 2, size=(3, 6))
+y = rng.integers(0, 3, size=180)
+X = (centres[y] + rng.normal(size=(180, 6))).astype(np.float32)
+data = {"X_train": X[:120], "y_train": y[:120], "X_val": X[120:], "y_val": y[120:]}
+trials = random_search({"lr": [1e-3, 1e-2, 3e-2, 1e-1, 3e-1, 1.0]}, 6, int(sys.argv[2]))
+start = float(sys.argv[3])
+time.sleep(max(0.0, start - time.time()))  # both writers start together
+run_search(MLPBuilder(input_dim=6, num_classes=3, hidden_dims=(8,)), data, trials,
+           {"update_rule": "sgd", "num_epochs": 2, "batch_size": 30}, seed=int(sys.argv[2]),
+           results_path=sys.argv[1], progress=False)
+"""
+
+
+def test_two_searches_sharing_a_results_file_lose_no_trial(tmp_path):
+    """Issue 13 case 5: two run_search calls on one file at once kept only one's rows."""
+    import subprocess
+    import sys
+    import time
+
+    results = tmp_path / "search.jsonl"
+    start = time.time() + 8
+    procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_SCRIPT, str(results), str(s),
+                               str(start)], stderr=subprocess.PIPE, text=True) for s in (1, 2)]
+    for p in procs:
+        assert p.wait(timeout=300) == 0, p.stderr.read()
+    rows = load_results(results).records
+    assert len(rows) == 12 and len({r["key"] for r in rows}) == 12
+    again = load_results(results, BUILDER)
+    assert again.best_params is not None  # the .best.npz is the best row of the file
+    best = again.best_model()
+    assert set(best.params) == {"W1", "b1", "W2", "b2"}
+
+
+def test_a_line_torn_by_a_kill_is_ignored_and_cut_off(data, tmp_path):
+    results = tmp_path / "search.jsonl"
+    run_search(BUILDER, data, [{"lr": 1e-2}], OPTIONS, results_path=results, progress=False)
+    with results.open("a") as f:
+        f.write('{"trial": 1, "key": "abc", "conf')  # SIGKILL mid-append
+    assert len(load_results(results).records) == 1
+    run_search(BUILDER, data, [{"lr": 1e-2}, {"lr": 3e-2}], OPTIONS, results_path=results,
+               progress=False)
+    assert len(load_results(results).records) == 2
+    assert "conf\n" not in results.read_text() and results.read_text().endswith("}\n")
+
+
+SCRIPT_BODY = """
+import numpy as np
+from cs_nn.course.search import MLPBuilder, run_search
+def main():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 60)
+    data = {"X_train": X[:40], "y_train": y[:40], "X_val": X[40:], "y_val": y[40:]}
+    r = run_search(MLPBuilder(input_dim=6, num_classes=3, hidden_dims=(8,)), data,
+                   [{"lr": 1e-2}, {"lr": 1e-1}], {"num_epochs": 1, "batch_size": 20},
+                   n_jobs=2, progress=False)
+    print("trials", len(r.records))
+"""
+
+
+@pytest.mark.parametrize("guarded", [False, True])
+def test_parallel_search_in_a_script_without_main_guard_says_so(tmp_path, guarded):
+    """Issue 13 case 15: n_jobs > 1 in a script without `if __name__ == "__main__":`."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "search_script.py"
+    tail = 'if __name__ == "__main__":\n    main()\n' if guarded else "main()\n"
+    script.write_text(SCRIPT_BODY + tail)
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=240, cwd=tmp_path)
+    if guarded:
+        assert proc.returncode == 0 and "trials 2" in proc.stdout, proc.stderr
+    else:
+        assert proc.returncode == 1
+        assert 'has no `if __name__ == "__main__":` guard' in proc.stderr
+        assert "BrokenProcessPool" not in proc.stderr and "spawn_main" not in proc.stderr

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import zipfile
+import zlib
 from collections.abc import Mapping
 from io import BytesIO  # the standard library (cs_nn.io is the graded-CSV module)
 from pathlib import Path
@@ -94,8 +96,21 @@ def save_checkpoint(path: str | os.PathLike[str], params: dict[str, np.ndarray],
     return atomic_write_bytes(path, buffer.getvalue())
 
 
-def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """Read a file written by :func:`save_checkpoint`.
+#: The arrays of one checkpoint may hold at most this many bytes (in memory) by default.
+MAX_CHECKPOINT_BYTES = 1 << 30
+_MAX_HEADER_BYTES = 16 << 20
+_MAX_MEMBERS = 10_000
+_MAX_RATIO = 20  # uncompressed / compressed bytes of a member (np.savez stores: ratio 1)
+
+
+def load_checkpoint(path: str | os.PathLike[str], max_bytes: int = MAX_CHECKPOINT_BYTES
+                    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Read a file written by :func:`save_checkpoint`, in bounded memory.
+
+    Nothing is allocated before it is validated: the JSON header is read first (at most
+    16 MB, any nesting refused cleanly), then each array's dtype and shape are checked against
+    the header, against ``max_bytes`` (all arrays together) and against the bytes its zip
+    member declares, and only then read (exactly that many bytes, never more).
 
     Returns:
         params: name -> array, in the saved order, with the saved dtypes and shapes.
@@ -104,37 +119,119 @@ def load_checkpoint(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray]
     Raises:
         FileNotFoundError if ``path`` does not exist; ValueError if the file is not a cs_nn
         checkpoint (including files that are no .npz at all: .npy, text, pickle, empty), was
-        modified or truncated, or has a newer format version than this code.
+        modified or truncated, holds more than ``max_bytes`` of arrays, or has a newer format
+        version than this code.
     """
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a checkpoint or model file")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
     _refuse_non_zip(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            files = {key: npz[key] for key in npz.files}
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        with zipfile.ZipFile(path) as zf:
+            return _read_npz(path, zf, max_bytes)
+    except (OSError, zipfile.BadZipFile, EOFError, zlib.error) as exc:
         raise ValueError(f"{path} is not a readable cs_nn checkpoint (a .npz file without "
                          f"pickled objects): {exc}") from None
-    header = _read_header(path, files.pop("header", None))
-    params: dict[str, np.ndarray] = {}
+
+
+def _read_npz(path: Path, zf: zipfile.ZipFile, max_bytes: int
+              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    infos = zf.infolist()
+    if len(infos) > _MAX_MEMBERS:
+        raise ValueError(f"{path}: {len(infos)} entries; not a cs_nn checkpoint")
+    members: dict[str, zipfile.ZipInfo] = {}
+    for info in infos:
+        if not info.filename.endswith(".npy") or "/" in info.filename:
+            raise ValueError(f"{path}: entry {info.filename!r} is not a .npy array; a cs_nn "
+                             "checkpoint holds only the header and p0.npy, p1.npy, ...")
+        if info.filename[:-4] in members:
+            raise ValueError(f"{path}: entry {info.filename!r} appears twice")
+        if info.file_size > _MAX_RATIO * max(info.compress_size, 1) + (1 << 20):
+            raise ValueError(f"{path}: entry {info.filename!r} expands {info.file_size:,} bytes "
+                             f"from {info.compress_size:,} (refused: a compression bomb)")
+        members[info.filename[:-4]] = info
+    if "header" not in members:
+        raise ValueError(f"{path} is not a cs_nn checkpoint: no 'header' entry "
+                         "(was it written by save_checkpoint?)")
+    header = _read_header(path, _read_member(path, zf, members.pop("header"), _MAX_HEADER_BYTES,
+                                             expect=None))
+    planned, total = [], 0
     for entry in header["params"]:
-        if not isinstance(entry, dict):
-            raise ValueError(f"{path}: malformed parameter entry {entry!r} in the header")
-        name, key = entry.get("name"), entry.get("key")
-        arr = files.pop(key, None)
-        if arr is None:
-            raise ValueError(f"{path}: array for parameter {name!r} is missing; the file is "
-                             "corrupted or was modified")
-        if (arr.dtype.str != entry.get("dtype") or list(arr.shape) != entry.get("shape")
-                or _digest(arr) != entry.get("sha256")):
-            raise ValueError(f"{path}: parameter {name!r} does not match its recorded dtype, "
-                             "shape or checksum; the file is corrupted or was modified")
-        params[name] = arr
-    if files:
-        raise ValueError(f"{path}: unexpected arrays {sorted(files)} not listed in the header; "
+        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+            raise ValueError(f"{path}: malformed parameter entry {str(entry)[:80]} in the header")
+        info = members.pop(entry["key"], None)
+        if info is None:
+            raise ValueError(f"{path}: array for parameter {entry.get('name')!r} is missing; "
+                             "the file is corrupted or was modified")
+        dtype, shape = _declared(path, entry)
+        total += dtype.itemsize * math.prod(shape)
+        if total > max_bytes:
+            raise ValueError(f"{path}: its arrays declare more than {max_bytes:,} bytes; the "
+                             "file is corrupted or was crafted to exhaust memory")
+        planned.append((entry, info, (dtype, shape)))
+    if members:
+        raise ValueError(f"{path}: unexpected arrays {sorted(members)} not listed in the header; "
                          "the file was modified")
+    params: dict[str, np.ndarray] = {}
+    for entry, info, expect in planned:
+        arr = _read_member(path, zf, info, max_bytes, expect)
+        if _digest(arr) != entry.get("sha256"):
+            raise ValueError(f"{path}: parameter {entry.get('name')!r} does not match its "
+                             "recorded checksum; the file is corrupted or was modified")
+        params[entry.get("name")] = arr
     return params, header["metadata"]
+
+
+def _declared(path: Path, entry: dict) -> tuple[np.dtype, tuple[int, ...]]:
+    """The dtype and shape the header records for one array, checked to be plain numbers."""
+    shape = entry.get("shape")
+    try:
+        dtype = np.dtype(entry.get("dtype"))
+    except (TypeError, ValueError):
+        dtype = None
+    if dtype is None or dtype.kind not in "biuf" or not isinstance(shape, list) or not all(
+            is_int(v) and 0 <= v < 2**40 for v in shape):
+        raise ValueError(f"{path}: parameter {entry.get('name')!r} has an invalid recorded dtype "
+                         "or shape; the file is corrupted or was modified")
+    return dtype, tuple(shape)
+
+
+def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_bytes: int,
+                 expect: tuple[np.dtype, tuple[int, ...]] | None) -> np.ndarray:
+    """One ``.npy`` member: its header checked (against ``expect``, the size it declares and
+    ``max_bytes``) before the data is read into an array of exactly that size."""
+    from numpy.lib import format as npy
+
+    with zf.open(info) as f:
+        try:
+            version = npy.read_magic(f)
+            reader = npy.read_array_header_1_0 if version == (1, 0) else \
+                npy.read_array_header_2_0
+            shape, fortran, dtype = reader(f)
+        except (ValueError, SyntaxError, TypeError) as exc:
+            raise ValueError(f"{path}: entry {info.filename!r} is not a plain .npy array "
+                             f"({str(exc)[:100]})") from None
+        nbytes = dtype.itemsize * math.prod(shape)
+        if dtype.hasobject or dtype.kind not in "biuf":
+            raise ValueError(f"{path}: entry {info.filename!r} holds {dtype} values (objects "
+                             "or pickles are refused)")
+        if expect is not None and (dtype.str != expect[0].str or tuple(shape) != expect[1]):
+            raise ValueError(f"{path}: entry {info.filename!r} does not match its recorded "
+                             "dtype and shape; the file is corrupted or was modified")
+        if nbytes > max_bytes or nbytes > info.file_size:
+            raise ValueError(f"{path}: entry {info.filename!r} claims {nbytes:,} bytes of data "
+                             f"but holds {info.file_size:,} (limit {max_bytes:,}); the file is "
+                             "truncated, corrupted or crafted")
+        arr = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
+        view, got = memoryview(arr.reshape(-1, order="A")).cast("B"), 0
+        while got < nbytes:
+            n = f.readinto(view[got:])
+            if not n:
+                raise ValueError(f"{path}: entry {info.filename!r} is truncated")
+            got += n
+    return arr
 
 
 def _refuse_non_zip(path: Path) -> None:
@@ -169,6 +266,9 @@ def _read_header(path: Path, raw: np.ndarray | None) -> dict[str, Any]:
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"{path}: the checkpoint header is not valid JSON ({exc}); the file "
                          "is corrupted or was modified") from None
+    except RecursionError:
+        raise ValueError(f"{path}: the checkpoint header is nested too deeply to be one "
+                         "written by save_checkpoint; the file is corrupted or crafted") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise ValueError(f"{path} is not a cs_nn checkpoint (format tag missing or wrong)")
     check_version(path, header.get("version"), CHECKPOINT_VERSION, "checkpoint")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
+from cs_nn._util.files import check_writable
 from cs_nn.commands import print_table
-from cs_nn.instructor.grading.grade import build_key, grade_many
+from cs_nn.instructor.grading.batch import GradingInterrupted, expand_submissions, grade_many
+from cs_nn.instructor.grading.grade import build_key
 from cs_nn.instructor.grading.report import write_feedback, write_grades_csv
 
 NAME = "grade"
@@ -32,14 +35,41 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.workers is not None and args.workers < 1:
         raise ValueError("--workers must be at least 1")
-    key = build_key(args.inputs, args.key)
-    results = grade_many(args.submissions, key, args.workers, progress=not args.no_progress)
     out = Path(args.out)
-    csv_path = write_grades_csv(results, key.questions, out / "grades.csv")
-    write_feedback(results, out / "feedback", args.format)
-    print_table(["submission", "total", "note"],
-                [(r.name, f"{r.total:g} / {r.max_total:g}", r.error[:70]) for r in results])
+    check_writable(out, "--out", folder=True)  # before any work, not after it
+    check_writable(out / "grades.csv", "--out")
+    check_writable(out / "feedback", "--out", folder=True)
+    expand_submissions(args.submissions)  # refuse bad arguments before building the key
+    key = build_key(args.inputs, args.key)
+    notes: list[str] = []
+    try:
+        results = grade_many(args.submissions, key, args.workers,
+                             progress=not args.no_progress, notes=notes)
+    except GradingInterrupted as exc:
+        csv_path = _write(exc.results, key, out, args.format)
+        print(f"\ncs-nn grade: interrupted: graded {len(exc.results)} of "
+              f"{len(exc.results) + len(exc.not_graded)} submissions, written to {csv_path}; "
+              f"not graded: {', '.join(p.name for p in exc.not_graded[:10])}"
+              f"{' ...' if len(exc.not_graded) > 10 else ''}", file=sys.stderr)
+        return 130
+    for note in notes:
+        print(f"note: {note}")
+    csv_path = _write(results, key, out, args.format)
+    print_results(results)
     refused = sum(bool(r.error) for r in results)
-    print(f"\ngraded {len(results)} submissions ({refused} refused): {csv_path}, "
-          f"feedback in {out / 'feedback'}")
+    flagged = sum(bool(r.flags or r.changed) for r in results)
+    print(f"\ngraded {len(results)} submissions ({refused} refused, {flagged} flagged: see the "
+          f"flags and changed_after_submit columns): {csv_path}, feedback in {out / 'feedback'}")
     return 0
+
+
+def _write(results, key, out: Path, fmt: str) -> Path:
+    csv_path = write_grades_csv(results, key.questions, out / "grades.csv")
+    write_feedback(results, out / "feedback", fmt)
+    return csv_path
+
+
+def print_results(results) -> None:
+    print_table(["submission", "source", "total", "note"],
+                [(r.name, Path(r.source).name, f"{r.total:g} / {r.max_total:g}",
+                  (r.error or "; ".join(r.flags + r.changed))[:70]) for r in results])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
+from pathlib import Path
 
+from cs_nn._util.files import check_writable
 from cs_nn.commands import print_table
 from cs_nn.course.delivery import load_bundle, predict_folder
 from cs_nn.io import write_csv
@@ -20,19 +22,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="model file written by cs_nn.course.delivery.save_model (.npz)")
     parser.add_argument("--out", metavar="CSV", default="predictions.csv",
                         help="where to write one prediction per line, images in sorted "
-                             "file-name order (default: predictions.csv)")
+                             "file-name order; a folder gets predictions.csv inside it "
+                             "(default: predictions.csv)")
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    out = Path(args.out)
+    if out.is_dir():  # a folder: the default name inside it
+        out = out / "predictions.csv"
+    check_writable(out, "--out")  # before any work, not after it
     bundle = load_bundle(args.model)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         preds, names = predict_folder(args.folder, bundle, return_files=True)
     for w in caught:
         print(f"cs-nn predict: warning: {w.message}", file=sys.stderr)
-    path = write_csv(args.out, preds)
+    path = write_csv(out, preds)
     counts = np.bincount(preds, minlength=bundle.num_classes)
     class_names = bundle.class_names or [str(c) for c in range(counts.shape[0])]
     print_table(["class", "name", "count"],

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from pathlib import Path
 
+from cs_nn._util.files import check_writable
 from cs_nn.commands import print_table
 from cs_nn.course.training import (
     DATASETS,
     MODELS,
+    RUN_FILES,
     UPDATE_RULES,
     TrainConfig,
     load_data,
@@ -79,6 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--data-root", metavar="PATH", default=None,
         help="folder holding mnist/, fashion-mnist/, cifar-10/ (default: $CS_NN_DATA, then "
              "~/.cache/cs_nn)")
+    add("--download", action="store_true",
+        help="download a missing dataset (checksummed) into --data-root or the cache")
     add("--out", metavar="DIR", default=None, help="output folder (default: runs/DATASET-MODEL)")
     add("--quiet", action="store_true", help="no progress bar")
 
@@ -92,9 +97,11 @@ def run(args: argparse.Namespace) -> int:
         update_rule=args.update_rule, lr_decay=args.lr_decay, reg=args.reg,
         dropout=args.dropout, activation=args.activation, weight_scale=args.weight_scale,
         num_filters=args.num_filters, filter_size=args.filter_size, seed=args.seed,
-        num_train=args.num_train,
-        data_root=args.data_root).validate()
+        num_train=args.num_train, data_root=args.data_root, download=args.download).validate()
     out = args.out if args.out is not None else f"runs/{config.dataset}-{config.model}"
+    check_writable(out, "--out", folder=True)  # before training, not after it
+    for name in RUN_FILES:
+        check_writable(Path(out) / name, "--out")
     data = load_data(config)  # a missing dataset raises a FileNotFoundError saying what to do
     arch = (f"hidden {' '.join(map(str, config.hidden_dims))}, {config.activation}"
             if config.model == "mlp" else

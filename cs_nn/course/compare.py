@@ -10,14 +10,12 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from cs_nn.course.questions import ArraySpec, Question
-from cs_nn.io import CsvFormatError, parse_csv_text
-
-#: A graded CSV larger than this is refused unread (the biggest answer is a few hundred kB).
-MAX_CSV_BYTES = 8 * 1024 * 1024
+from cs_nn.io import MAX_CSV_BYTES, CsvCountError, CsvFormatError, parse_csv_text
 
 OK, MISSING, MALFORMED, MISMATCH = "ok", "missing", "malformed", "mismatch"
 
@@ -49,12 +47,12 @@ def read_outputs(q: Question, read: Callable[[str], bytes | None], missing: str
     problems: list[FileResult] = []
     for name, spec in q.outputs.items():
         fname = q.output_file(name)
-        data = read(fname)
-        if data is None:
-            problems.append(FileResult(q.key, q.notebook, fname, MISSING, missing,
-                                       f"run the {q.notebook} notebook to write it"))
-            continue
         try:
+            data = read(fname)  # may refuse a too-big file unread
+            if data is None:
+                problems.append(FileResult(q.key, q.notebook, fname, MISSING, missing,
+                                           f"run the {q.notebook} notebook to write it"))
+                continue
             arrays[name] = parse_values(data, fname, spec)
         except CsvFormatError as exc:
             problems.append(FileResult(q.key, q.notebook, fname, MALFORMED, str(exc)))
@@ -76,12 +74,24 @@ def parse_values(data: bytes, file: str, spec: ArraySpec) -> np.ndarray:
     except UnicodeDecodeError:
         raise CsvFormatError(f"{file}: not a UTF-8 text file; expected one number per line") \
             from None
-    arr = parse_csv_text(text, file, np.dtype(spec.dtype))
-    if arr.size != spec.size:
-        raise CsvFormatError(f"{file}: has {arr.size} values but the answer has shape "
+    try:
+        arr = parse_csv_text(text, file, np.dtype(spec.dtype), spec.size)
+    except CsvCountError as exc:
+        raise CsvFormatError(f"{file}: has {exc.count} values but the answer has shape "
                              f"{spec.shape} ({spec.size} values, one per line, row-major)"
-                             + _count_hint(arr.size, spec.shape))
+                             + _count_hint(exc.count, spec.shape)) from None
     return arr.reshape(spec.shape)
+
+
+def read_output(path: Path) -> bytes:
+    """The bytes of a learner's output file, refusing a too-big one before reading it (and
+    reading at most the limit, should it grow meanwhile)."""
+    size = path.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise CsvFormatError(f"{path.name}: {size} bytes is far too big for a graded file "
+                             f"(limit {MAX_CSV_BYTES}); it was not read")
+    with open(path, "rb") as f:
+        return f.read(MAX_CSV_BYTES + 1)
 
 
 def _count_hint(count: int, shape: tuple[int, ...]) -> str:

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from cs_nn._util.checkpoint import check_version, load_checkpoint, save_checkpoint
-from cs_nn.course.model_size import check_model_size
+from cs_nn.course.model_size import MAX_PARAMS, check_model_size, check_params
+from cs_nn.data.images import ImageReadError, read_image
 from cs_nn.modelkit import MODEL_CLASSES, Architecture
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet  # noqa: F401 (registers them)
 from cs_nn.nn.classifier import Classifier  # noqa: F401 (registers it)
@@ -99,6 +100,11 @@ def save_model(path: str | os.PathLike[str], model: Any, *,
                          "recipe; build it with cs_nn.nn.mlp so its config can be saved")
     image_shape, mean, scale = _check_preprocessing(_architecture(name, config), image_shape,
                                                     mean, scale)
+    bad = [k for k, v in model.params.items() if not np.all(np.isfinite(v))]
+    if bad:
+        raise ValueError(f"refusing to save a model whose weights {bad} hold NaN or infinite "
+                         "values (its training diverged): lower the learning rate and retrain, "
+                         "or save the best epoch's parameters")
     names = None if class_names is None else [str(c) for c in class_names]
     arrays = {f"params/{k}": np.asarray(v) for k, v in model.params.items()}
     arrays.update({f"buffers/{k}": np.asarray(v)
@@ -164,9 +170,12 @@ class ModelBundle:
 def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     """Read a file written by :func:`save_model`; see :func:`load_model` for the checks."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a model file (.npz from save_model)")
     if not path.is_file():
         raise FileNotFoundError(f"no model file at {path}")
-    arrays, header = load_checkpoint(path)  # refuses non-.npz files; no pickle; checksums
+    # refuses non-.npz files, pickles and checksum mismatches; bounded before allocating
+    arrays, header = load_checkpoint(path, max_bytes=8 * MAX_PARAMS + (64 << 20))
     if header.get("model_format") != MODEL_FORMAT:
         raise ValueError(f"{path} is a cs_nn checkpoint but not a saved model (no "
                          f"{MODEL_FORMAT!r} tag); write models with save_model")
@@ -183,36 +192,31 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
         model = MODEL_CLASSES[name].from_config(config)
     except (TypeError, ValueError, KeyError) as exc:
         raise ValueError(f"{path}: the saved config does not build a {name}: {exc}") from None
-    _check_params(path, name, config, model.params, params)
+    check_params(path, name, config, model.params, params)
     for key, value in params.items():
         model.params[key] = value.astype(model.params[key].dtype)
     _load_buffers(path, name, model, {k[len("buffers/"):]: v for k, v in arrays.items()
                                       if k.startswith("buffers/")})
     pre = header.get("preprocessing") or {}
+    names = header.get("class_names")
+    if not isinstance(pre, dict):
+        raise ValueError(f"{path}: 'preprocessing' must be a JSON object, got "
+                         f"{type(pre).__name__}; the file is corrupted or was modified")
+    if names is not None and (not isinstance(names, list) or not all(
+            isinstance(n, str) for n in names)):
+        raise ValueError(f"{path}: 'class_names' must be a list of strings, got "
+                         f"{str(names)[:40]}; the file is corrupted or was modified")
+    if not isinstance(header.get("metadata") or {}, dict):
+        raise ValueError(f"{path}: 'metadata' must be a JSON object")
     try:
         image_shape, mean, scale = _check_preprocessing(
             _architecture(name, config), pre.get("image_shape"), arrays.get("preprocess/mean"),
             pre.get("scale", 1.0 / 255.0))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{path}: invalid preprocessing information: {exc}") from None
-    names = header.get("class_names")
-    return ModelBundle(model, name, config, None if names is None else [str(n) for n in names],
+    return ModelBundle(model, name, config, None if names is None else list(names),
                        None if image_shape is None else tuple(image_shape), mean, scale,
                        header.get("metadata") or {})
-
-
-def _check_params(path: Path, name: str, config: dict[str, Any],
-                  expected: dict[str, np.ndarray], found: dict[str, np.ndarray]) -> None:
-    problems = [f"{k} is missing" for k in expected if k not in found]
-    problems += [f"{k} is not part of this architecture" for k in found if k not in expected]
-    problems += [f"{k} has shape {found[k].shape} but needs {expected[k].shape}"
-                 for k in expected if k in found and found[k].shape != expected[k].shape]
-    problems += [f"{k} has dtype {found[k].dtype}" for k in found
-                 if k in expected and found[k].dtype.kind != "f"]
-    if problems:
-        raise ValueError(f"{path} holds parameters that do not fit its architecture {name}("
-                         f"{config}): {'; '.join(problems)}. The file is corrupted or its "
-                         "weights come from a different model")
 
 
 def _load_buffers(path: Path, name: str, model: Any, found: dict[str, np.ndarray]) -> None:
@@ -248,40 +252,34 @@ def load_images(img_folder: str | os.PathLike[str], image_shape: Sequence[int]
     """Read every PNG / JPEG in a folder as uint8 pixels (N, C, H, W), sorted by file name.
 
     Images become grayscale (C=1) or RGB (C=3) and are resized to (H, W) with bilinear
-    interpolation when needed. Other files and unreadable images are skipped with a warning.
-    Returns (pixels, file names).
+    interpolation when needed. Other files and unreadable images (corrupt, or larger than
+    :data:`cs_nn.data.images.MAX_PIXELS`: decompression bombs) are skipped with a warning
+    that lists each one and why. Returns (pixels, file names).
     """
-    from PIL import Image  # lazy: only image prediction needs Pillow
-
     c, h, w = (int(v) for v in image_shape)
     if c not in (1, 3):
         raise ValueError(f"images can be read for models with 1 (grayscale) or 3 (RGB) "
                          f"channels, this model has {c}")
     folder = Path(img_folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"no folder at {folder}")
+        raise (NotADirectoryError if folder.exists() else FileNotFoundError)(
+            f"no folder at {folder}" + (" (it is a file)" if folder.exists() else ""))
     entries = sorted((p for p in folder.iterdir() if p.is_file()), key=lambda p: p.name)
     if not entries:
         raise ValueError(f"{folder} is empty: put the PNG / JPEG images to predict there")
     other = [p.name for p in entries if p.suffix.lower() not in IMAGE_SUFFIXES]
     images, names, unreadable = [], [], []
-    for p in entries:
-        if p.suffix.lower() not in IMAGE_SUFFIXES:
-            continue
+    for p in (p for p in entries if p.suffix.lower() in IMAGE_SUFFIXES):
         try:
-            with Image.open(p) as im:
-                im = im.convert("L" if c == 1 else "RGB")
-                if im.size != (w, h):
-                    im = im.resize((w, h), Image.Resampling.BILINEAR)
-                arr = np.asarray(im, dtype=np.uint8)  # (H, W) or (H, W, 3)
-        except (OSError, ValueError, SyntaxError) as exc:
-            unreadable.append(f"{p.name} ({type(exc).__name__})")
+            arr = read_image(p, "L" if c == 1 else "RGB", (w, h))  # (H, W) or (H, W, 3)
+        except ImageReadError as exc:
+            unreadable.append(str(exc))
             continue
         images.append(arr[None] if c == 1 else arr.transpose(2, 0, 1))  # (C, H, W)
         names.append(p.name)
     if other or unreadable:
         parts = ([f"not PNG / JPEG: {', '.join(other)}"] if other else []) + (
-            [f"unreadable: {', '.join(unreadable)}"] if unreadable else [])
+            [f"unreadable: {'; '.join(unreadable)}"] if unreadable else [])
         warnings.warn(f"skipped {len(other) + len(unreadable)} file(s) in {folder}: "
                       + "; ".join(parts), stacklevel=2)
     if not images:

@@ -5,10 +5,19 @@ draws), so dropout answers are not compared value by value. Instead, for an inpu
 drop probability ``p``:
 
 * training output: the fraction of zeros is ``p`` within a binomial tolerance
-  (``Z_MAX`` standard deviations of the fraction, ``sqrt(p (1 - p) / n)``), and every value
-  that is not zero equals ``x / (1 - p)``;
+  (``Z_MAX`` standard deviations of the fraction, ``sqrt(p (1 - p) / n)``), the zeros look
+  random (below), and every value that is not zero equals ``x / (1 - p)``;
 * test output: exactly ``x`` (inverted dropout needs no test-time scaling);
-* backward (``dx`` in each mode): the same two checks against ``dout``.
+* backward (``dx`` in each mode): the same two checks against ``dout``, and the training-mode
+  ``dx`` is zero exactly where the forward output of the same pass (also submitted) was
+  dropped: the backward pass must reuse the forward mask.
+
+"Looks random" means the mask passes three tests that an independent Bernoulli(p) mask passes
+with overwhelming probability (each at ``Z_MAX`` standard deviations, about 3e-7 one-sided) and
+that fixed or structured masks fail: the number of zeros per row and per column have the
+binomial spread (a dispersion test, two-sided: too even is as suspicious as too uneven), and
+the number of runs of zeros and non-zeros in row-major order is what independent draws give
+(Wald-Wolfowitz runs test: stripes, blocks and alternating patterns fail it).
 
 The graded inputs are bounded away from zero, so a zero output always means "dropped".
 """
@@ -66,6 +75,11 @@ def check_masked(out: np.ndarray, base: np.ndarray, p: float, what: str = "x") -
         else:
             hint = "draw the mask as (uniform random numbers >= p), one per value"
         return False, reason, hint
+    if 0 < p < 1:
+        reason = randomness_problem(dropped, p)
+        if reason:
+            return False, reason, ("draw a fresh random mask, one independent uniform number "
+                                   "per value (rng.random(x.shape) >= p), not a fixed pattern")
     kept = ~dropped
     ok = np.isclose(out[kept], base[kept] / (1 - p), rtol=RTOL, atol=ATOL)
     if not ok.all():
@@ -73,6 +87,61 @@ def check_masked(out: np.ndarray, base: np.ndarray, p: float, what: str = "x") -
                   f"{what} / (1 - p)")
         return False, reason, _scaled_hint(out[kept], base[kept], p, what)
     return True, "", ""
+
+
+def _dispersion_z(counts: np.ndarray, m: int, p: float) -> float:
+    """z-score (Wilson-Hilferty) of the dispersion of ``counts`` of Bernoulli(p) draws, ``m``
+    per count: sum((c - m p)^2) / (m p (1 - p)) is about chi-square with len(counts) d.o.f."""
+    k = counts.size
+    stat = float(((counts - m * p) ** 2).sum() / (m * p * (1 - p)))
+    return ((stat / k) ** (1 / 3) - (1 - 2 / (9 * k))) / math.sqrt(2 / (9 * k))
+
+
+def _runs_z(flat: np.ndarray) -> float:
+    """z-score of the number of runs in a 0/1 sequence (Wald-Wolfowitz)."""
+    n = flat.size
+    n1 = int(flat.sum())
+    n2 = n - n1
+    if n1 == 0 or n2 == 0:
+        return 0.0
+    runs = 1 + int(np.count_nonzero(flat[1:] != flat[:-1]))
+    mean = 1 + 2 * n1 * n2 / n
+    var = 2 * n1 * n2 * (2 * n1 * n2 - n) / (n * n * (n - 1))
+    return (runs - mean) / math.sqrt(var) if var > 0 else 0.0
+
+
+def randomness_problem(dropped: np.ndarray, p: float) -> str:
+    """Why a mask (True = dropped) does not look like independent Bernoulli(p) draws, or ""."""
+    d = np.asarray(dropped, dtype=bool)
+    if d.size < 100:
+        return ""  # too few values to tell
+    m2 = d.reshape(d.shape[0], -1) if d.ndim >= 2 else d.reshape(1, -1)
+    tests = [("per row", m2.sum(axis=1), m2.shape[1]), ("per column", m2.sum(axis=0),
+                                                       m2.shape[0])]
+    for where, counts, m in tests:
+        if counts.size >= 10 and m >= 10:
+            z = _dispersion_z(counts.astype(np.float64), m, p)
+            if abs(z) > Z_MAX:
+                spread = "too uneven" if z > 0 else "too even"
+                return (f"the zeros are not random: their number {where} is {spread} for "
+                        f"independent draws (dispersion z = {z:+.1f})")
+    z = _runs_z(d.ravel().astype(np.int8))
+    if abs(z) > Z_MAX:
+        kind = "clustered" if z < 0 else "alternating"
+        return (f"the zeros are not random: they come in {kind} runs (runs test z = {z:+.1f})")
+    return ""
+
+
+def check_same_mask(dx: np.ndarray, forward: np.ndarray) -> Verdict:
+    """Check that the backward output is zero exactly where the forward output was dropped."""
+    a, b = np.asarray(dx) == 0, np.asarray(forward) == 0
+    if a.shape != b.shape:
+        return False, f"dx has shape {a.shape} but the forward output {b.shape}", ""
+    if np.array_equal(a, b):
+        return True, "", ""
+    return (False, f"dx is zero at {int((a != b).sum())} places that disagree with the forward "
+            "output's mask", "the backward pass must reuse the mask stored in the cache by the "
+            "forward pass, not draw a new one")
 
 
 def check_identity(out: np.ndarray, base: np.ndarray, p: float, what: str = "x") -> Verdict:
@@ -95,14 +164,32 @@ def check_question(key: str, inputs: dict[str, np.ndarray], outputs: dict[str, n
                    p: float) -> dict[str, Verdict]:
     """Verdicts for the dropout questions, output name -> (ok, reason, hint).
 
-    Both questions have outputs ``train`` and ``test``: ``dropout_forward`` from input ``x``,
-    ``dropout_backward`` (its dx in each mode) from input ``dout``. Absent outputs are skipped.
+    ``dropout_forward`` has outputs ``train`` and ``test`` (from input ``x``);
+    ``dropout_backward`` has outputs ``forward`` (the training-mode forward output of the pass
+    whose cache the backward used), ``train`` and ``test`` (dx in each mode, from input
+    ``dout``). Absent outputs are skipped; a training-mode dx without ``forward`` fails, since
+    its mask cannot be checked.
     """
-    base = "dout" if key == "dropout_backward" else "x"
-    checks = {
-        "train": lambda a: check_masked(a, inputs[base], p, base),
-        "test": lambda a: check_identity(a, inputs[base], p, base),
-    }
+    def backward(a: np.ndarray) -> Verdict:
+        verdict = check_masked(a, inputs["dout"], p, "dout")
+        if not verdict[0]:
+            return verdict
+        if "forward" not in outputs:
+            return (False, "the forward output of the same pass is missing, so the backward "
+                    "mask cannot be checked", "save every output of this question")
+        return check_same_mask(a, outputs["forward"])
+
+    if key == "dropout_backward":
+        checks = {
+            "forward": lambda a: check_masked(a, inputs["x"], p, "x"),
+            "train": backward,
+            "test": lambda a: check_identity(a, inputs["dout"], p, "dout"),
+        }
+    else:
+        checks = {
+            "train": lambda a: check_masked(a, inputs["x"], p, "x"),
+            "test": lambda a: check_identity(a, inputs["x"], p, "x"),
+        }
     unknown = set(outputs) - set(checks)
     if unknown:
         raise KeyError(f"question {key!r}: no statistical check for outputs {sorted(unknown)}")

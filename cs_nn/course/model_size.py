@@ -1,4 +1,5 @@
-"""How many parameters a saved model's config asks for, computed without building the model.
+"""Whether a saved model fits: the parameters its config asks for (computed without building
+the model), and the arrays the file holds (:func:`check_params`).
 
 :func:`cs_nn.course.delivery.load_bundle` calls :func:`check_model_size` before it builds a
 model from a file's config, so a crafted config (e.g. ``hidden_dims=[10**9]``) cannot make it
@@ -49,3 +50,28 @@ def check_model_size(path: Path, model_class: type, config: dict[str, Any],
                          f"{config}): it needs {needed:,} parameter values but the file holds "
                          f"{held:,}. The file is corrupted or its weights come from a different "
                          "model")
+
+
+def check_params(path: Path, name: str, config: dict[str, Any],
+                 expected: dict[str, np.ndarray], found: dict[str, np.ndarray]) -> None:
+    """ValueError unless the arrays ``found`` in a file are exactly the parameters
+    ``expected`` by the architecture (names, shapes, float dtypes), all finite."""
+    problems = [f"{k} is missing" for k in expected if k not in found]
+    problems += [f"{k} is not part of this architecture" for k in found if k not in expected]
+    problems += [f"{k} has shape {found[k].shape} but needs {expected[k].shape}"
+                 for k in expected if k in found and found[k].shape != expected[k].shape]
+    problems += [f"{k} has dtype {found[k].dtype}" for k in found
+                 if k in expected and found[k].dtype.kind != "f"]
+    if not problems:
+        bad = {k: int(v.size - np.count_nonzero(np.isfinite(v))) for k, v in found.items()}
+        bad = {k: n for k, n in bad.items() if n}
+        if bad:
+            raise ValueError(f"{path}: the saved weights hold NaN or infinite values ("
+                             + ", ".join(f"{k}: {n}" for k, n in bad.items()) + "), so every "
+                             "prediction would be meaningless; the model was saved after its "
+                             "training diverged, or the file was modified. Save a model from "
+                             "a run whose loss stayed finite (e.g. its best epoch)")
+    if problems:
+        raise ValueError(f"{path} holds parameters that do not fit its architecture {name}("
+                         f"{config}): {'; '.join(problems)}. The file is corrupted or its "
+                         "weights come from a different model")

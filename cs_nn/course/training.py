@@ -66,6 +66,7 @@ class TrainConfig:
     num_val: int | None = None  # hold out this many of them for validation; None: 10%
     num_test: int | None = None  # use only the first N test images; None: all
     data_root: str | None = None  # folder with mnist/, fashion-mnist/, cifar-10/; None: $CS_NN_DATA
+    download: bool = False  # fetch a missing dataset (checksummed) into data_root / the cache
 
     def validate(self) -> TrainConfig:
         """Raise ValueError naming the bad field; returns self."""
@@ -142,7 +143,7 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
     name = config.dataset
     kwargs: dict[str, Any] = {"num_train": config.num_train, "num_test": config.num_test}
     if name != "digits":
-        kwargs["root"] = config.data_root
+        kwargs["root"], kwargs["download"] = config.data_root, config.download
     raw = load_dataset(name, **kwargs)
     if config.num_val is None:
         data = train_val_split(raw, val_fraction=0.1, seed=config.seed)
@@ -212,6 +213,9 @@ def _summary(result: TrainResult) -> dict[str, Any]:
             "num_samples": result.num_samples, "best_epoch": s.best_epoch,
             "epochs_run": s.epoch, "train_seconds": round(result.seconds, 3),
             "class_names": result.class_names}
+
+
+RUN_FILES = ("curves.png", "model.npz", "summary.json")  # what save_run writes
 
 
 def save_run(result: TrainResult, out_dir: str | os.PathLike[str]) -> dict[str, Path]:

@@ -89,8 +89,8 @@ def not_found_error(what: str, subdir: str, names: Sequence[str],
     lines.append(f"  * put the file in <data>/{subdir}/ and pass root=<data> "
                  f"or set the environment variable {ENV_VAR}=<data>")
     if urls:
-        lines.append("  * or call the loader with download=True (needs network access); it "
-                     f"fetches {urls[0]}")
+        lines.append("  * or download it (needs network access): download=True in Python, "
+                     f"--download with `cs-nn train`; it fetches {urls[0]}")
     if hint:
         lines.append(f"  * {hint}")
     return DatasetNotFoundError("\n".join(lines))

@@ -12,6 +12,7 @@ function in the file is refused before it is called.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import pickle
 import re
@@ -78,11 +79,48 @@ class _RestrictedUnpickler(pickle.Unpickler):
                                   "file?)") from None
 
 
-def safe_unpickle(path: str | os.PathLike) -> object:
-    """Unpickle a (possibly gzip-compressed) CIFAR file with the restricted unpickler."""
+#: A batch pickle is about 31 MB decompressed; larger ones are refused while reading.
+MAX_PICKLE_BYTES = 64 * 1024 * 1024
+#: A batch has about 40,000 pickle opcodes; this bounds the number of objects built.
+MAX_OPCODES = 2_000_000
+
+
+def _read_pickle_bytes(path: str | os.PathLike) -> bytes:
+    """The decompressed pickle, read in chunks (memory follows the real data, never a size
+    claimed inside the file) and refused beyond MAX_PICKLE_BYTES."""
+    chunks, total = [], 0
+    with open_maybe_gzip(path) as f:
+        while chunk := f.read(1 << 22):
+            total += len(chunk)
+            if total > MAX_PICKLE_BYTES:
+                raise DataFormatError(f"more than {MAX_PICKLE_BYTES:,} bytes decompressed; a "
+                                      "CIFAR-10 batch is about 31 MB (wrong file or a bomb?)")
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_opcodes(data: bytes) -> None:
+    """Walk the opcodes without building anything: every length an opcode claims (e.g. a
+    BINBYTES8 of 3 GiB) must fit in the data, which the C unpickler would allocate first."""
+    import itertools
+    import pickletools
+
     try:
-        with open_maybe_gzip(path) as f:
-            obj = _RestrictedUnpickler(f, encoding="bytes").load()
+        count = sum(1 for _ in itertools.islice(pickletools.genops(data), MAX_OPCODES + 1))
+    except Exception as exc:  # ValueError: "expected n bytes, only m remain", bad opcode...
+        raise DataFormatError(f"not a valid pickle ({str(exc)[:120]}); the file is corrupt or "
+                              "truncated") from None
+    if count > MAX_OPCODES:
+        raise DataFormatError(f"more than {MAX_OPCODES:,} pickle opcodes; a batch has far fewer")
+
+
+def safe_unpickle(path: str | os.PathLike) -> object:
+    """Unpickle a (gzip or plain) CIFAR file with the restricted unpickler, in bounded
+    memory: size-limited reading, then an opcode scan, then the restricted load."""
+    try:
+        data = _read_pickle_bytes(path)
+        _check_opcodes(data)
+        obj = _RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
     except DataFormatError as exc:
         raise DataFormatError(f"{path}: {exc}") from None
     except Exception as exc:  # EOFError, UnpicklingError, gzip/zlib errors, ...

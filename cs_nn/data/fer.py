@@ -1,7 +1,9 @@
 """FER2013 (48x48 grayscale faces, 7 emotions) from its csv file or an image-folder layout.
 
-* csv (Kaggle's ``fer2013.csv``): columns ``emotion`` (0..6), ``pixels`` (2304 space-separated
-  values 0..255, row by row) and ``Usage`` (``Training`` / ``PublicTest`` / ``PrivateTest``).
+* csv (Kaggle's ``fer2013.csv``, or ``fer2013.csv.gz`` as the shared offline copy stores it;
+  the gzip is decompressed as a stream, never whole in memory): columns ``emotion`` (0..6),
+  ``pixels`` (2304 space-separated values 0..255, row by row) and ``Usage`` (``Training`` /
+  ``PublicTest`` / ``PrivateTest``).
   Column order and spaces around header names do not matter.
 * folders: ``<root>/fer2013/{train,test}/<class_name>/*.png|jpg`` (an optional ``val`` or
   ``validation`` folder too); class folders are matched to labels by name, case-insensitively.
@@ -18,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import DataFormatError, not_found_error, search_roots
+from ._files import DataFormatError, not_found_error, open_maybe_gzip, search_roots
+from .images import ImageReadError, read_image
 
 FER2013_CLASSES = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 FER_SUBDIR = "fer2013"
@@ -26,7 +29,10 @@ IMAGE_SIZE = 48
 _USAGE = {"training": "train", "publictest": "val", "privatetest": "test"}
 _FOLDER_SPLITS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
 _IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif"}
-_HINT = ("FER2013 cannot be downloaded automatically: get fer2013.csv from Kaggle "
+CSV_NAMES = ("fer2013.csv", "fer2013.csv.gz")
+_MAX_LINE = 1 << 20
+_HINT = ("FER2013 cannot be downloaded automatically: get fer2013.csv (or fer2013.csv.gz) "
+         "from Kaggle "
          "(challenges-in-representation-learning-facial-expression-recognition-challenge) "
          "or an image-folder copy with train/ and test/ sub-folders")
 
@@ -51,44 +57,75 @@ def _parse_pixels(text: str, path, line: int) -> np.ndarray:
 def read_fer_csv(path: str | os.PathLike, limits: dict[str, int | None] | None = None) -> dict:
     """Parse a FER2013 csv -> {"train"|"val"|"test": (images uint8 (N, 48, 48), labels)}.
 
+    ``path`` may be gzip-compressed (recognised by its magic bytes, whatever its name); it is
+    decompressed line by line as it is parsed.
+
     ``limits`` maps a split to the number of rows to keep (the first ones in file order);
     rows beyond a limit are not parsed. Malformed rows raise ``DataFormatError`` naming the
     file and line.
     """
-    limits = limits or {}
+    reader = None
+    try:
+        with open_maybe_gzip(path) as f:
+            reader = csv.reader(_text_lines(f, path))
+            return _read_rows(reader, path, limits or {})
+    except csv.Error as exc:
+        line = reader.line_num if reader is not None else 1
+        raise DataFormatError(f"{path}, line {line}: not a valid csv row ({exc}): a field of "
+                              f"more than {csv.field_size_limit():,} characters or an "
+                              "unterminated quote") from None
+
+
+def _text_lines(f, path):
+    """Decoded lines of a binary stream, each at most 1 MB (a FER row is about 9 kB); a
+    UTF-8 byte-order mark (Excel writes one) is dropped; non-UTF-8 bytes name their line."""
+    for line_no, raw in enumerate(iter(lambda: f.readline(_MAX_LINE + 1), b""), start=1):
+        if len(raw) > _MAX_LINE:
+            raise DataFormatError(f"{path}, line {line_no}: longer than {_MAX_LINE:,} bytes; "
+                                  "a fer2013.csv row is about 9 kB (wrong file?)")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DataFormatError(f"{path}, line {line_no}: not UTF-8 text; fer2013.csv is "
+                                  "plain ASCII (wrong file, or saved in another encoding?)"
+                                  ) from None
+        yield text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+
+
+def _read_rows(reader, path, limits: dict[str, int | None]) -> dict:
     rows: dict[str, tuple[list, list]] = {s: ([], []) for s in ("train", "val", "test")}
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.reader(f)
-        header = [h.strip().lower() for h in next(reader, [])]
-        missing = {"emotion", "pixels", "usage"} - set(header)
-        if missing:
-            raise DataFormatError(f"{path}: header {header} lacks column(s) {sorted(missing)}; "
-                                  "expected emotion,pixels,Usage (the labelled fer2013.csv)")
-        i_emo, i_pix, i_use = (header.index(c) for c in ("emotion", "pixels", "usage"))
-        for fields in reader:
-            if not fields:
-                continue
-            line = reader.line_num
-            if len(fields) != len(header):
-                raise DataFormatError(f"{path}, line {line}: expected {len(header)} fields, "
-                                      f"got {len(fields)}")
-            split = _USAGE.get(fields[i_use].strip().lower())
-            if split is None:
-                raise DataFormatError(f"{path}, line {line}: Usage must be Training, PublicTest "
-                                      f"or PrivateTest, got {fields[i_use]!r}")
-            images, labels = rows[split]
-            limit = limits.get(split)
-            if limit is not None and len(labels) >= limit:
-                continue
-            try:
-                label = int(fields[i_emo])
-            except ValueError:
-                label = -1
-            if not 0 <= label < len(FER2013_CLASSES):
-                raise DataFormatError(f"{path}, line {line}: emotion must be an integer 0..6, "
-                                      f"got {fields[i_emo]!r}")
-            images.append(_parse_pixels(fields[i_pix], path, line))
-            labels.append(label)
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = {"emotion", "pixels", "usage"} - set(header)
+    if missing:
+        raise DataFormatError(f"{path}: header {header} lacks column(s) {sorted(missing)}; "
+                              "expected emotion,pixels,Usage (the labelled fer2013.csv)")
+    i_emo, i_pix, i_use = (header.index(c) for c in ("emotion", "pixels", "usage"))
+    for fields in reader:
+        if not fields:
+            continue
+        line = reader.line_num
+        if len(fields) != len(header):
+            raise DataFormatError(f"{path}, line {line}: expected {len(header)} fields, "
+                                  f"got {len(fields)}")
+        split = _USAGE.get(fields[i_use].strip().lower())
+        if split is None:
+            raise DataFormatError(f"{path}, line {line}: Usage must be Training, PublicTest "
+                                  f"or PrivateTest, got {fields[i_use]!r}")
+        images, labels = rows[split]
+        limit = limits.get(split)
+        if limit is not None and len(labels) >= limit:
+            if all(limits.get(s) is not None and len(rows[s][1]) >= limits[s] for s in rows):
+                break  # every split is full: the rest of the file need not be read
+            continue
+        try:
+            label = int(fields[i_emo])
+        except ValueError:
+            label = -1
+        if not 0 <= label < len(FER2013_CLASSES):
+            raise DataFormatError(f"{path}, line {line}: emotion must be an integer 0..6, "
+                                  f"got {fields[i_emo]!r}")
+        images.append(_parse_pixels(fields[i_pix], path, line))
+        labels.append(label)
     return {s: _stack(images, labels) for s, (images, labels) in rows.items()}
 
 
@@ -119,8 +156,6 @@ def read_fer_folders(folder: str | os.PathLike,
     Images are converted to grayscale with Pillow and must be 48x48. ``limits`` keeps an
     evenly spread subset of n files per split (so every class is represented), in label order.
     """
-    from PIL import Image  # lazy: Pillow is only needed for this layout
-
     limits = limits or {}
     out = {}
     for sub in sorted(p for p in Path(folder).iterdir() if p.is_dir()):
@@ -134,14 +169,12 @@ def read_fer_folders(folder: str | os.PathLike,
             files, labels = [files[i] for i in pick], labels[pick]
         images = []
         for path in files:
-            try:
-                with Image.open(path) as img:
-                    arr = np.asarray(img.convert("L"), dtype=np.uint8)
-            except OSError as exc:
-                raise DataFormatError(f"{path}: cannot read image ({exc})") from exc
-            if arr.shape != (IMAGE_SIZE, IMAGE_SIZE):
-                raise DataFormatError(f"{path}: FER2013 images are {IMAGE_SIZE}x{IMAGE_SIZE}, "
-                                      f"got {arr.shape[1]}x{arr.shape[0]}")
+            try:  # the size is checked from the header, before decoding (no bombs)
+                arr = read_image(path, "L", (IMAGE_SIZE, IMAGE_SIZE), resize=False)
+            except ImageReadError as exc:
+                raise DataFormatError(f"{path.parent / str(exc)} (FER2013 images are "
+                                      f"{IMAGE_SIZE}x{IMAGE_SIZE} grayscale PNG / JPEG)") \
+                    from None
             images.append(arr)
         out[split] = _stack(images, labels)
     if "train" not in out or "test" not in out:
@@ -153,9 +186,10 @@ def read_fer_folders(folder: str | os.PathLike,
 def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = False,
                  num_train: int | None = None, num_val: int | None = None,
                  num_test: int | None = None, layout: str = "auto") -> dict:
-    """Load FER2013 from ``<root>/fer2013/fer2013.csv`` or ``<root>/fer2013/{train,test}/``.
+    """Load FER2013 from ``<root>/fer2013/fer2013.csv[.gz]`` or ``<root>/fer2013/{train,test}/``.
 
-    ``layout``: "csv", "folders" or "auto" (the csv if present, else the folders).
+    ``layout``: "csv", "folders" or "auto" (the csv if present, else the folders). The csv is
+    looked for as ``fer2013.csv``, then ``fer2013.csv.gz`` (streamed, bounded memory).
     ``download`` is accepted for a uniform signature, but FER2013 has no automatic download.
 
     Returns a dict: ``X_train``, ``X_test`` (N, 1, 48, 48) float32 in [0, 1]; ``y_train``,
@@ -171,8 +205,9 @@ def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = Fals
     limits = {"train": num_train, "val": num_val, "test": num_test}
     for r in search_roots(root):
         base = r / FER_SUBDIR
-        if layout in ("auto", "csv") and (base / "fer2013.csv").is_file():
-            source, chosen = base / "fer2013.csv", "csv"
+        csv_file = next((base / n for n in CSV_NAMES if (base / n).is_file()), None)
+        if layout in ("auto", "csv") and csv_file is not None:
+            source, chosen = csv_file, "csv"
             splits = read_fer_csv(source, limits)
             break
         if layout in ("auto", "folders") and (base / "train").is_dir():
@@ -180,7 +215,7 @@ def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = Fals
             splits = read_fer_folders(base, limits)
             break
     else:
-        names = {"auto": ["fer2013.csv", "train/<class>/"], "csv": ["fer2013.csv"],
+        names = {"auto": [*CSV_NAMES, "train/<class>/"], "csv": list(CSV_NAMES),
                  "folders": ["train/<class>/"]}[layout]
         raise not_found_error("FER2013", FER_SUBDIR, names, root, (), _HINT)
     out: dict = {}

@@ -8,6 +8,7 @@ uint32 per dimension, then the values in row-major order. MNIST images are type 
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 
@@ -63,13 +64,26 @@ def read_idx(path: str | os.PathLike, *, max_items: int | None = None,
     """
     try:
         with open_maybe_gzip(path) as f:
-            return _read_idx_stream(f, str(path), max_items, expected_ndim)
+            return _read_idx_stream(f, str(path), max_items, expected_ndim, _capacity(path, f))
     except (EOFError, gzip.BadGzipFile, zlib.error) as exc:
         raise DataFormatError(f"{path}: cannot decompress ({exc}); the file is corrupt or "
                               "truncated, delete it and get it again") from exc
 
 
-def _read_idx_stream(f, name: str, max_items: int | None, expected_ndim: int | None):
+#: Largest IDX payload read (MNIST's training images are 47 MB).
+MAX_IDX_BYTES = 512 * 1024 * 1024
+_DEFLATE_MAX_RATIO = 1032  # deflate cannot expand data more than about 1032:1
+
+
+def _capacity(path: str | os.PathLike, f) -> int:
+    """The most bytes the file can hold decompressed: its size, or 1032x that if gzip."""
+    size = os.path.getsize(path)
+    return size * _DEFLATE_MAX_RATIO if isinstance(f, gzip.GzipFile) else size
+
+
+def _read_idx_stream(f, name: str, max_items: int | None, expected_ndim: int | None,
+                     capacity: int | None = None):
+    """``capacity``: the most data bytes the file can hold (None: unknown)."""
     magic = f.read(4)
     if len(magic) < 4 or magic[0] != 0 or magic[1] != 0 or magic[2] not in _IDX_DTYPES:
         raise DataFormatError(f"{name}: not an IDX file (bad magic number {magic.hex() or 'empty'}"
@@ -83,9 +97,15 @@ def _read_idx_stream(f, name: str, max_items: int | None, expected_ndim: int | N
         raise DataFormatError(f"{name}: truncated IDX header")
     dims = [int(d) for d in np.frombuffer(header, ">u4")]
     n_items = dims[0] if max_items is None else min(max_items, dims[0])
-    item_bytes = int(np.prod(dims[1:], dtype=np.int64)) * dtype.itemsize
+    item_bytes = math.prod(dims[1:]) * dtype.itemsize  # Python ints: no overflow
     want = n_items * item_bytes
-    body = f.read(want)
+    if want > MAX_IDX_BYTES or (capacity is not None and want > capacity):
+        limit, what = ((MAX_IDX_BYTES, "this loader accepts") if want > MAX_IDX_BYTES
+                       else (capacity, "the file can hold"))
+        raise DataFormatError(f"{name}: the header claims {dims[0]:,} items of shape "
+                              f"{tuple(dims[1:])} ({want:,} bytes to read), more than {what} "
+                              f"({limit:,} bytes); the header is corrupt or crafted")
+    body = _read_up_to(f, want)
     if len(body) < want:
         raise DataFormatError(f"{name}: truncated: header says {dims[0]} items of {item_bytes} "
                               f"bytes but the data ends after {len(body) // max(item_bytes, 1)} "
@@ -94,7 +114,19 @@ def _read_idx_stream(f, name: str, max_items: int | None, expected_ndim: int | N
         raise DataFormatError(f"{name}: {dims[0]} items declared but the file holds more data; "
                               "wrong count in the header or a corrupt file")
     arr = np.frombuffer(body, dtype).reshape(n_items, *dims[1:])
-    return arr.astype(dtype.newbyteorder("="), copy=True)  # native endian, writable copy
+    return arr.astype(dtype.newbyteorder("="), copy=not dtype.isnative)  # native, writable
+
+
+def _read_up_to(f, n: int) -> bytearray:
+    """Read ``n`` bytes in chunks: memory follows the data actually there, so a header that
+    claims more than the file holds costs nothing."""
+    buf = bytearray()
+    while len(buf) < n:
+        chunk = f.read(min(1 << 24, n - len(buf)))
+        if not chunk:
+            break
+        buf += chunk
+    return buf
 
 
 def _load_idx_dataset(what: str, subdir: str, files: dict[str, str], mirrors: list[str],

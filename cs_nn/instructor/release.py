@@ -241,10 +241,18 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
         raise ReleaseError(f"the release folder {out} must be outside the project {src}")
     if key_path == out or out in key_path.parents:
         raise ReleaseError(f"the answer key {key_path} must be outside the release {out}")
+    if out in src.parents:
+        raise ReleaseError(f"the release folder {out} contains the project {src}; choose a "
+                           "folder outside it (replacing it would delete the project)")
+    if out.exists() and not out.is_dir():
+        raise ReleaseError(f"{out} is a file, not a folder; choose a new folder for the release")
     if out.exists() and any(out.iterdir()):
-        if not (force and (out / MARKER_FILE).is_file()):
+        if not force:
             raise ReleaseError(f"{out} is not empty; pass --force to replace a previous release "
                                f"(only a folder holding {MARKER_FILE} is replaced)")
+        _check_replaceable(out)
+    if out.parent.exists() and not out.parent.is_dir():
+        raise ReleaseError(f"{out.parent} is a file, not a folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
@@ -266,17 +274,53 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
         if leaks:
             raise ReleaseError("answers survived the release: "
                                + "; ".join(str(f) for f in leaks[:5]))
+        written = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*")
+                         if p.is_file() or p.is_symlink())
         info = {"package_version": __version__, "repo_url": repo_url,
                 "tasks": [{"name": t.name, "module": t.module, "file": t.file,
                            "notebook": t.notebook,
                            "section": t.section.heading if t.section else ""} for t in tasks],
-                "held_back": held, "stubs": [s.__dict__ for s in stubs]}
+                "held_back": held, "stubs": [s.__dict__ for s in stubs],
+                "files": [*written, MARKER_FILE]}
         atomic_write_text(tmp / MARKER_FILE, json.dumps(info, indent=1) + "\n")
         atomic_write_text(key_path, answer_key_markdown(answers, __version__))
+        old = None
         if out.exists():
-            shutil.rmtree(out)
+            _check_replaceable(out)  # again: nothing may have appeared while we built
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, old / out.name)
         os.replace(tmp, out)
+        if old is not None:
+            shutil.rmtree(old)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return stubs
+
+
+def _check_replaceable(out: Path) -> None:
+    """Refuse unless every file under ``out`` is one a previous release wrote (listed in its
+    RELEASE.json): ``--force`` replaces our own release, never anything else."""
+    marker = out / MARKER_FILE
+    why = (f"{out} is not a release this command wrote, so --force will not delete it; "
+           "choose another folder or remove it yourself")
+    if marker.is_symlink() or not marker.is_file():
+        raise ReleaseError(f"{why} (it holds no {MARKER_FILE})")
+    if marker.stat().st_size > 4 * 1024 * 1024:
+        raise ReleaseError(f"{why} ({MARKER_FILE} is implausibly large)")
+    try:
+        listed = json.loads(marker.read_text(encoding="utf-8")).get("files")
+    except (ValueError, UnicodeDecodeError, AttributeError):
+        listed = None
+    if not isinstance(listed, list) or not all(isinstance(f, str) for f in listed):
+        raise ReleaseError(f"{why} ({MARKER_FILE} does not list the files it wrote)")
+    foreign = []
+    for root, dirs, files in os.walk(out, followlinks=False):
+        for name in dirs + files:
+            path = Path(root) / name
+            rel = path.relative_to(out).as_posix()
+            if path.is_symlink() or (name in files and rel not in listed):
+                foreign.append(rel)
+    if foreign:
+        raise ReleaseError(f"{why}: {len(foreign)} file(s) it did not write, e.g. "
+                           f"{', '.join(sorted(foreign)[:5])}")

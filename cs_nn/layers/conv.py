@@ -196,11 +196,12 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
         cache: for :func:`conv_backward`.
 
     Raises:
-        ValueError: wrong channel count, a filter larger than the padded input, or a stride
-            that does not divide ``H + 2p - HH`` (or the width equivalent).
+        ValueError: wrong channel count, a filter larger than the padded input, a stride
+            that does not divide ``H + 2p - HH`` (or the width equivalent), or NaN / inf in
+            x, w or b (``NonFiniteError``; one ``isfinite`` scan each).
     """
     stride, pad = _conv_settings(conv_param)
-    x = as_float_array("x", x, ndim=4, finite=False)
+    x = as_float_array("x", x, ndim=4)
     w = as_float_array("w", w, ndim=4)
     b = as_float_array("b", b, ndim=1)
     check_shape("b", b, (w.shape[0],))

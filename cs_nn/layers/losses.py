@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from cs_nn._checks import as_float_array, as_label_array
+from cs_nn._checks import as_float_array, as_label_array, check_score_margins
 
 #: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "03_softmax_and_regularization"
@@ -28,12 +28,17 @@ def softmax_loss(scores: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     Returns:
         loss: ``-mean_i log softmax(scores_i)[y_i]`` as a Python float.
         dscores: (N, C) gradient of ``loss`` with respect to ``scores``.
+
+    Raises:
+        NonFiniteError (a ValueError): NaN / inf scores, or scores so extreme (e.g. +-1.7e308)
+            that the loss would overflow to inf.
     """
     scores = as_float_array("scores", scores, ndim=2)
     n, c = scores.shape
     if n == 0:
         raise ValueError("scores is empty: softmax_loss needs at least one sample")
     y = as_label_array("y", y, num_classes=c, n=n)
+    check_score_margins(scores, y)  # an overflowing loss is an error, not a silent inf
     # BEGIN SOLUTION
     shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, C)

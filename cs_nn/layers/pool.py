@@ -65,9 +65,13 @@ def max_pool_forward(x: np.ndarray, pool_param: Mapping[str, int]) -> tuple[np.n
     Returns:
         out: (N, C, H', W'), ``H' = 1 + (H - ph) // s``, ``W' = 1 + (W - pw) // s``; x's dtype.
         cache: for :func:`max_pool_backward`.
+
+    Raises:
+        ValueError: bad pool settings, a window larger than x, or NaN / inf in x
+            (``NonFiniteError``: the max of a window holding NaN is not defined).
     """
     ph, pw, stride = _pool_settings(pool_param)
-    x = as_float_array("x", x, ndim=4, finite=False)
+    x = as_float_array("x", x, ndim=4)
     h_out, w_out = pool_output_shape(x.shape, ph, pw, stride)
     # BEGIN SOLUTION
     if stride == ph == pw:  # non-overlapping: reduce the k*k strided sub-images

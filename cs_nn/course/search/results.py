@@ -4,22 +4,29 @@ A results file holds one JSON header line ``{"format": "cs_nn-search-results", "
 then one JSON record per finished trial; the best trial's parameters (name -> array of the
 model's parameter shape, e.g. W1: (D, H)) sit next to it in ``<name>.best.npz``, written with
 :mod:`cs_nn._util.checkpoint` (never pickle).
+
+Several searches may share one results file at once (two notebooks, two terminals): each
+finished trial is *appended* as one line while holding an exclusive lock on the file
+(``fcntl.flock``; on Windows ``msvcrt.locking``), and the best parameters are replaced, under
+the same lock, only by a better trial than the best already recorded. No writer loses another's
+trials. A line torn by a kill mid-write (the last one, without its newline) is ignored when
+reading and cut off by the next writer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from cs_nn._util.checkpoint import load_checkpoint
-from cs_nn._util.files import atomic_write_text
+from cs_nn._util.checkpoint import load_checkpoint, save_checkpoint
 
 RESULTS_FORMAT = "cs_nn-search-results"
 RESULTS_VERSION = 1
@@ -157,10 +164,21 @@ def _best_path(path: Path) -> Path:
     return path.with_suffix(".best.npz")
 
 
+def _header_line() -> str:
+    return json.dumps({"format": RESULTS_FORMAT, "version": RESULTS_VERSION})
+
+
 def read_results(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The trial records of a results file, in the order they finished."""
+    """The trial records of a results file, in the order they finished (a trial recorded
+    twice, by two searches sharing the file, is returned once: the first record)."""
     path = Path(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    if lines and not text.endswith("\n"):
+        try:
+            json.loads(lines[-1])
+        except json.JSONDecodeError:
+            lines.pop()  # the last line was torn by a kill mid-write
     try:
         header = json.loads(lines[0]) if lines else None
     except json.JSONDecodeError:
@@ -171,7 +189,7 @@ def read_results(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     if not isinstance(header.get("version"), int) or header["version"] > RESULTS_VERSION:
         raise ValueError(f"{path} has results format version {header.get('version')!r}; this "
                          f"cs_nn reads versions up to {RESULTS_VERSION}: upgrade cs_nn")
-    records = []
+    records, keys = [], set()
     for lineno, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
@@ -181,24 +199,79 @@ def read_results(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
             raise ValueError(f"{path}, line {lineno}: not valid JSON ({exc})") from None
         if not isinstance(row, dict) or not {"trial", "key", "config", "status"} <= set(row):
             raise ValueError(f"{path}, line {lineno}: not a trial record")
-        records.append({"error": None, **row})
+        if row["key"] not in keys:
+            keys.add(row["key"])
+            records.append({"error": None, **row})
     return records
 
 
-def _write_results(path: Path, records: list[dict[str, Any]]) -> None:
-    """Rewrite the whole results file atomically: the header line, then one line per record."""
-    lines = [json.dumps({"format": RESULTS_FORMAT, "version": RESULTS_VERSION})]
-    lines += [json.dumps(r) for r in records]
-    atomic_write_text(path, "\n".join(lines) + "\n")
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[Any]:
+    """The results file opened for appending, under an exclusive lock (created with its
+    header if new; a torn last line cut off)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as f:
+        _flock(f, True)
+        try:
+            f.seek(0, os.SEEK_END)
+            size = f.tell()
+            if size == 0:
+                f.write((_header_line() + "\n").encode())
+            else:
+                f.seek(max(0, size - 1))
+                if f.read(1) != b"\n":  # torn by a kill: cut back to the last full line
+                    f.seek(0)
+                    data = f.read()
+                    f.truncate(data.rfind(b"\n") + 1)
+            yield f
+            f.flush()
+            os.fsync(f.fileno())
+        finally:
+            _flock(f, False)
 
 
-def _read_best(path: Path) -> tuple[str | None, dict[str, np.ndarray] | None]:
+def _flock(f: Any, lock: bool) -> None:
+    """Take (``lock``) or release the exclusive lock on an open file."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        import msvcrt
+
+        f.seek(0)
+        msvcrt.locking(f.fileno(), msvcrt.LK_LOCK if lock else msvcrt.LK_UNLCK, 1)
+        return
+    fcntl.flock(f.fileno(), fcntl.LOCK_EX if lock else fcntl.LOCK_UN)
+
+
+def append_result(path: Path, row: dict[str, Any],
+                  params: dict[str, np.ndarray] | None) -> None:
+    """Append one trial to the results file; if it has params and beats the best trial
+    recorded so far (by any writer), its params become ``<name>.best.npz``."""
+    with _locked(path) as f:
+        if params is not None:
+            records = {r["key"]: r for r in read_results(path)}
+            key, _ = _read_best(path, load=False)
+            if key not in records or _sort_key(row) < _sort_key(records[key]):
+                save_checkpoint(_best_path(path), params, {"key": row["key"],
+                                                           "trial": row["trial"]})
+        f.seek(0, os.SEEK_END)
+        f.write((json.dumps(row) + "\n").encode("utf-8"))
+
+
+def create_results(path: Path) -> None:
+    """Make sure the results file exists with its header (a new search on a new file)."""
+    with _locked(path):
+        pass
+
+
+def _read_best(path: Path, load: bool = True
+               ) -> tuple[str | None, dict[str, np.ndarray] | None]:
     """(trial key, params name -> array) of the saved best trial, or (None, None)."""
     best = _best_path(path)
     if not best.is_file():
         return None, None
     params, meta = load_checkpoint(best)
-    return meta.get("key"), params
+    return meta.get("key"), (params if load else None)
 
 
 def load_results(path: str | os.PathLike[str],

@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,14 +21,13 @@ import numpy as np
 
 from cs_nn import optim
 from cs_nn._checks import check_int, is_int
-from cs_nn._util.checkpoint import save_checkpoint
 from cs_nn.course.search.results import (
     SearchResult,
-    _best_path,
     _plain,
     _read_best,
     _sort_key,
-    _write_results,
+    append_result,
+    create_results,
     read_results,
 )
 from cs_nn.course.search.spaces import check_space
@@ -204,16 +204,15 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
         bar = tqdm(total=len(configs), initial=len(configs) - len(todo), desc="search",
                    unit="trial")
 
+    if path is not None:
+        create_results(path)  # a bad path fails now, not after the first trial
+
     def record(row: dict[str, Any], params: dict[str, np.ndarray] | None) -> None:
-        saved.append(row)
         done[row["key"]] = row
         if path is not None:
-            _write_results(path, saved)
+            append_result(path, row, params)  # locked append: other writers keep theirs
         if params is not None and (best[0] is None or _sort_key(row) < best[0]):
             best[:] = [_sort_key(row), params, row["key"]]
-            if path is not None:
-                save_checkpoint(_best_path(path), params,
-                                {"key": row["key"], "trial": row["trial"]})
         if bar is not None:
             bar.update(1)
             if best[0] is not None:
@@ -230,9 +229,13 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
         if bar is not None:
             bar.close()
     result = SearchResult([done[k] for k in keys], None, build_model)
-    if best[2] is not None and not _sort_key(result.records[0])[0] \
-            and best[2] == result.records[0]["key"]:
+    top = result.records[0]["key"] if not _sort_key(result.records[0])[0] else None
+    if top is not None and best[2] == top:
         result.best_params = best[1]
+    elif top is not None and path is not None:  # e.g. another search sharing the file ran it
+        key, params = _read_best(path)
+        if key == top:
+            result.best_params = params
     return result
 
 
@@ -243,16 +246,51 @@ def _run_parallel(build_model: Callable[[dict[str, Any]], Any], data: dict[str, 
     """Run the ``todo`` trials in ``n_jobs`` spawned processes, recording each as it finishes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
 
     _check_picklable(build_model=build_model, solver_options=solver_options)
+    _check_main_guard()
     context = multiprocessing.get_context("spawn")  # same behaviour on Linux, macOS, Windows
-    with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
-                             initargs=(build_model, data, solver_options)) as pool:
-        futures = [pool.submit(_worker_trial, configs[i], seeds[i], i) for i in todo]
-        try:
-            for future in as_completed(futures):
-                record(*future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
+    try:
+        with ProcessPoolExecutor(n_jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(build_model, data, solver_options)) as pool:
+            futures = [pool.submit(_worker_trial, configs[i], seeds[i], i) for i in todo]
+            try:
+                for future in as_completed(futures):
+                    record(*future.result())
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    except BrokenProcessPool as exc:
+        raise RuntimeError(f"a search worker process died ({exc}). If this runs from a "
+                           f"script, {_GUARD_HINT}; otherwise the machine may be out of memory:"
+                           " try fewer n_jobs") from None
+
+
+_GUARD_HINT = ("with n_jobs > 1 each worker re-imports your script, so the code that calls "
+               "run_search must sit under `if __name__ == \"__main__\":` (or use n_jobs=1)")
+_GUARD = re.compile(r"""__name__\s*==\s*['"]__main__['"]|['"]__main__['"]\s*==\s*__name__""")
+
+
+def _check_main_guard() -> None:
+    """Refuse, before starting workers, what would make them fail or hang: a script without
+    a ``__main__`` guard (spawned workers re-run it), or a call made inside a worker."""
+    import multiprocessing
+    import sys
+
+    if multiprocessing.parent_process() is not None and \
+            getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(f"run_search was called while a worker was starting: {_GUARD_HINT}")
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or not str(path).endswith(".py") or not os.path.isfile(path):
+        return  # Jupyter, the REPL, python -c: nothing is re-imported
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            source = f.read(2_000_000)
+    except OSError:
+        return
+    if not _GUARD.search(source):
+        raise RuntimeError(f"{path} has no `if __name__ == \"__main__\":` guard: "
+                           f"{_GUARD_HINT}")

@@ -1,4 +1,4 @@
-"""Grading submissions: one (``grade_submission``) or many in parallel (``grade_many``).
+"""Grading submissions: one (``grade_submission``); many at once in :mod:`.batch`.
 
 The answer key is recomputed from ``input_files/`` with the reference package, or read from a
 stored folder of reference outputs (``cs-nn outputs --out KEY_DIR``). Each output file of a
@@ -10,9 +10,10 @@ only on the submitted bytes, so grading the same submission twice gives the same
 
 from __future__ import annotations
 
+import hashlib
 import os
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +29,6 @@ from cs_nn.course.compare import (
 )
 from cs_nn.course.graded import load_inputs
 from cs_nn.course.questions import Question, all_questions
-from cs_nn.course.submit import MANIFEST, OUTPUT_NAME
 from cs_nn.instructor.grading.submission import SubmissionError, open_submission
 from cs_nn.io import read_csv
 
@@ -79,6 +79,10 @@ class SubmissionResult:
     max_total: float = 0.0
     error: str = ""
     warnings: list[str] = field(default_factory=list)
+    student: str = ""  # the manifest's claim, not an identity
+    changed: list[str] = field(default_factory=list)  # files changed after `cs-nn submit`
+    flags: list[str] = field(default_factory=list)  # duplicates across the batch
+    digest: str = ""  # SHA-256 over the graded files (finds identical submissions)
 
     @property
     def total(self) -> float:
@@ -109,6 +113,8 @@ def grade_submission(path: PathLike, key: AnswerKey) -> SubmissionResult:
     try:
         sub = open_submission(path)
         result.name, result.warnings = sub.name, list(sub.warnings)
+        result.student, result.changed = sub.student, list(sub.changed)
+        result.digest = _files_digest(sub.files)
         expected = {q.output_file(n) for q in key.questions for n in q.outputs}
         extra = sorted(set(sub.files) - expected)
         if extra:
@@ -124,88 +130,8 @@ def grade_submission(path: PathLike, key: AnswerKey) -> SubmissionResult:
     return result
 
 
-def _looks_like_submission(folder: Path) -> bool:
-    if (folder / "output_files").is_dir() or (folder / MANIFEST).is_file():
-        return True
-    return any(OUTPUT_NAME.match(p.name) for p in folder.iterdir())
-
-
-def expand_submissions(paths: Sequence[PathLike]) -> list[Path]:
-    """Each argument is a submission (zip or folder) or a folder holding many of them."""
-    found: list[Path] = []
-    for p in map(Path, paths):
-        if not p.exists() and not p.is_symlink():
-            raise FileNotFoundError(f"{p}: no such submission folder or zip")
-        if p.is_dir() and not p.is_symlink() and not _looks_like_submission(p):
-            found.extend(sorted(c for c in p.iterdir() if not c.name.startswith(".")))
-        else:
-            found.append(p)
-    return found
-
-
-_WORKER_KEY: AnswerKey | None = None
-
-
-def _init_worker(key: AnswerKey) -> None:
-    global _WORKER_KEY
-    _WORKER_KEY = key
-
-
-def _grade_in_worker(path: Path) -> SubmissionResult:
-    assert _WORKER_KEY is not None
-    return grade_submission(path, _WORKER_KEY)
-
-
-def _unique_names(results: list[SubmissionResult]) -> None:
-    seen: dict[str, int] = {}
-    for r in results:
-        seen[r.name] = seen.get(r.name, 0) + 1
-        if seen[r.name] > 1:
-            r.name = f"{r.name}-{seen[r.name]}"
-
-
-def grade_many(paths: Sequence[PathLike], key: AnswerKey, max_workers: int | None = None,
-               progress: bool = True) -> list[SubmissionResult]:
-    """Grade every submission under ``paths``; results sorted by name, then source.
-
-    Args:
-        paths: submissions, or folders of submissions (see :func:`expand_submissions`).
-        key: from :func:`build_key`.
-        max_workers: worker processes (default ``os.cpu_count()``); 1 grades in this process.
-        progress: show a tqdm progress bar on stderr.
-    """
-    subs = expand_submissions(paths)
-    workers = max(1, min(max_workers or os.cpu_count() or 1, len(subs) or 1))
-    bar = None
-    if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(subs), desc="grading", unit="submission", leave=False)
-    results: list[SubmissionResult] = []
-    try:
-        if workers == 1:
-            for p in subs:
-                results.append(grade_submission(p, key))
-                if bar is not None:
-                    bar.update()
-        else:
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(key,)) as ex:
-                futures = {ex.submit(_grade_in_worker, p): p for p in subs}
-                for fut in as_completed(futures):
-                    p = futures[fut]
-                    try:
-                        results.append(fut.result())
-                    except Exception as exc:  # e.g. a worker died
-                        results.append(SubmissionResult(
-                            p.name, str(p), max_total=sum(q.points for q in key.questions),
-                            error=f"could not be graded: {type(exc).__name__}: {exc}"))
-                    if bar is not None:
-                        bar.update()
-    finally:
-        if bar is not None:
-            bar.close()
-    results.sort(key=lambda r: (r.name, r.source))
-    _unique_names(results)
-    return results
+def _files_digest(files: dict[str, bytes]) -> str:
+    h = hashlib.sha256()
+    for name in sorted(files):
+        h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    return h.hexdigest()

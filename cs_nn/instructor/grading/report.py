@@ -26,14 +26,18 @@ def _fmt(points: float) -> str:
 
 
 def grades_csv_text(results: Sequence[SubmissionResult], questions: Sequence[Question]) -> str:
-    """The text of grades.csv: submission, total, max_total, one column per question, error."""
+    """The text of grades.csv: submission (unique; its feedback file's name), source (the file
+    or folder graded), student (the manifest's claim), total, max_total, one column per
+    question, changed_after_submit, flags (duplicates), error."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["submission", "total", "max_total", *[q.key for q in questions], "error"])
+    writer.writerow(["submission", "source", "student", "total", "max_total",
+                     *[q.key for q in questions], "changed_after_submit", "flags", "error"])
     for r in results:
         points = {qr.key: qr.points for qr in r.questions}
-        writer.writerow([r.name, _fmt(r.total), _fmt(r.max_total),
-                         *[_fmt(points.get(q.key, 0.0)) for q in questions], r.error])
+        writer.writerow([r.name, r.source, r.student, _fmt(r.total), _fmt(r.max_total),
+                         *[_fmt(points.get(q.key, 0.0)) for q in questions],
+                         "; ".join(r.changed), "; ".join(r.flags), r.error])
     return buf.getvalue()
 
 
@@ -55,8 +59,9 @@ def _file_line(f: FileResult, code: str, bold: str, esc: Callable[[str], str]) -
 
 def feedback_markdown(r: SubmissionResult) -> str:
     """Feedback for one submission, as Markdown."""
-    lines = [f"# Feedback for {r.name}", "", f"**Total: {_fmt(r.total)} / {_fmt(r.max_total)}**",
-             ""]
+    lines = [f"# Feedback for {r.name}", "", f"Graded: `{Path(r.source).name}`"
+             + (f" (manifest names {r.student!r})" if r.student else ""), "",
+             f"**Total: {_fmt(r.total)} / {_fmt(r.max_total)}**", ""]
     if r.error:
         lines += [f"This submission could not be graded: {r.error}", "",
                   "Every question scores 0. Fix the problem and submit again "
@@ -80,6 +85,8 @@ def feedback_html(r: SubmissionResult) -> str:
     parts = ["<!DOCTYPE html>", "<html><head><meta charset='utf-8'>",
              f"<title>Feedback for {e(r.name)}</title></head><body>",
              f"<h1>Feedback for {e(r.name)}</h1>",
+             f"<p>Graded: <code>{e(Path(r.source).name)}</code>"
+             + (f" (manifest names {e(repr(r.student))})" if r.student else "") + "</p>",
              f"<p><strong>Total: {_fmt(r.total)} / {_fmt(r.max_total)}</strong></p>"]
     if r.error:
         parts.append(f"<p>This submission could not be graded: {e(r.error)}. "
@@ -101,4 +108,8 @@ def write_feedback(results: Sequence[SubmissionResult], folder: PathLike,
     if fmt not in ("md", "html"):
         raise ValueError(f"feedback format must be 'md' or 'html', got {fmt!r}")
     render = feedback_markdown if fmt == "md" else feedback_html
+    names = [r.name.casefold() for r in results]
+    if len(set(names)) != len(names):  # grade_many makes them unique; a caller may not have
+        raise ValueError("two submissions have the same name (ignoring case): their feedback "
+                         "files would overwrite each other")
     return [atomic_write_text(Path(folder) / f"{r.name}.{fmt}", render(r)) for r in results]
