@@ -1,7 +1,8 @@
 """FER2013 (48x48 grayscale faces, 7 emotions) from its csv file or an image-folder layout.
 
-* csv (Kaggle's ``fer2013.csv``): columns ``emotion`` (0..6), ``pixels`` (2304 space-separated
-  values 0..255, row by row) and ``Usage`` (``Training`` / ``PublicTest`` / ``PrivateTest``).
+* csv (Kaggle's ``fer2013.csv``, or ``fer2013.csv.gz``): columns ``emotion`` (0..6),
+  ``pixels`` (2304 space-separated values 0..255, row by row) and ``Usage``
+  (``Training`` / ``PublicTest`` / ``PrivateTest``).
   Column order and spaces around header names do not matter.
 * folders: ``<root>/fer2013/{train,test}/<class_name>/*.png|jpg`` (an optional ``val`` or
   ``validation`` folder too); class folders are matched to labels by name, case-insensitively.
@@ -12,6 +13,7 @@ FER2013 has no automatic download (it is distributed through Kaggle after login)
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 import warnings
 from pathlib import Path
@@ -22,6 +24,8 @@ from ._files import DataFormatError, not_found_error, search_roots
 
 FER2013_CLASSES = ("Angry", "Disgust", "Fear", "Happy", "Sad", "Surprise", "Neutral")
 FER_SUBDIR = "fer2013"
+#: The csv as Kaggle ships it, or gzip-compressed (the shared data folder's copy).
+CSV_NAMES = ("fer2013.csv", "fer2013.csv.gz")
 IMAGE_SIZE = 48
 _USAGE = {"training": "train", "publictest": "val", "privatetest": "test"}
 _FOLDER_SPLITS = {"train": "train", "val": "val", "validation": "val", "test": "test"}
@@ -49,7 +53,7 @@ def _parse_pixels(text: str, path, line: int) -> np.ndarray:
 
 
 def read_fer_csv(path: str | os.PathLike, limits: dict[str, int | None] | None = None) -> dict:
-    """Parse a FER2013 csv -> {"train"|"val"|"test": (images uint8 (N, 48, 48), labels)}.
+    """Parse a FER2013 csv (or .csv.gz) -> {"train"|"val"|"test": (uint8 (N, 48, 48), labels)}.
 
     ``limits`` maps a split to the number of rows to keep (the first ones in file order);
     rows beyond a limit are not parsed. Malformed rows raise ``DataFormatError`` naming the
@@ -57,7 +61,8 @@ def read_fer_csv(path: str | os.PathLike, limits: dict[str, int | None] | None =
     """
     limits = limits or {}
     rows: dict[str, tuple[list, list]] = {s: ([], []) for s in ("train", "val", "test")}
-    with open(path, newline="", encoding="utf-8") as f:
+    opener = gzip.open if str(path).endswith(".gz") else open  # .csv.gz is streamed
+    with opener(path, "rt", newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = [h.strip().lower() for h in next(reader, [])]
         missing = {"emotion", "pixels", "usage"} - set(header)
@@ -153,7 +158,7 @@ def read_fer_folders(folder: str | os.PathLike,
 def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = False,
                  num_train: int | None = None, num_val: int | None = None,
                  num_test: int | None = None, layout: str = "auto") -> dict:
-    """Load FER2013 from ``<root>/fer2013/fer2013.csv`` or ``<root>/fer2013/{train,test}/``.
+    """Load FER2013 from ``<root>/fer2013/fer2013.csv[.gz]`` or ``<root>/fer2013/{train,test}/``.
 
     ``layout``: "csv", "folders" or "auto" (the csv if present, else the folders).
     ``download`` is accepted for a uniform signature, but FER2013 has no automatic download.
@@ -171,8 +176,9 @@ def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = Fals
     limits = {"train": num_train, "val": num_val, "test": num_test}
     for r in search_roots(root):
         base = r / FER_SUBDIR
-        if layout in ("auto", "csv") and (base / "fer2013.csv").is_file():
-            source, chosen = base / "fer2013.csv", "csv"
+        csv_file = next((base / n for n in CSV_NAMES if (base / n).is_file()), None)
+        if layout in ("auto", "csv") and csv_file is not None:
+            source, chosen = csv_file, "csv"
             splits = read_fer_csv(source, limits)
             break
         if layout in ("auto", "folders") and (base / "train").is_dir():
@@ -180,7 +186,7 @@ def load_fer2013(root: str | os.PathLike | None = None, *, download: bool = Fals
             splits = read_fer_folders(base, limits)
             break
     else:
-        names = {"auto": ["fer2013.csv", "train/<class>/"], "csv": ["fer2013.csv"],
+        names = {"auto": [*CSV_NAMES, "train/<class>/"], "csv": list(CSV_NAMES),
                  "folders": ["train/<class>/"]}[layout]
         raise not_found_error("FER2013", FER_SUBDIR, names, root, (), _HINT)
     out: dict = {}
