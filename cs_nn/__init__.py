@@ -5,3 +5,7 @@ The core needs only numpy; plotting, widgets and progress bars are imported when
 """
 
 __version__ = "0.1.0"
+
+from cs_nn.fer_model import test_fer_model  # noqa: E402  (seed 000 Q5; numpy-only module)
+
+__all__ = ["__version__", "test_fer_model"]
