@@ -19,9 +19,11 @@ which doubles the training set: a face's expression does not change in a mirror.
 Prints one line per epoch, then the PrivateTest accuracy, macro F1, per-class F1 and the wall
 time. Measured on 2026-12-01 on 2 shared cores with the defaults: PrivateTest accuracy 0.4884,
 macro F1 0.4572 (Disgust F1 0.405), best epoch 30 of 30, PublicTest 0.4873; 337 s and 517 s in
-two runs that gave byte-identical weights (one BLAS thread). ``--save PATH`` writes the model with :func:`cs_nn.delivery.save_model` (architecture,
-float32 weights, the mean image, the class names; no pickle), the file that
-:func:`cs_nn.test_fer_model` loads by default when PATH is ``cs_nn/models/fer2013_mlp.npz``.
+two runs that gave byte-identical weights (one BLAS thread).
+
+``--save PATH`` writes the model with :func:`cs_nn.delivery.save_model` (architecture, float32
+weights, the mean image, the class names; no pickle); saved as ``cs_nn/assets/fer2013_mlp.npz``
+it is the model :func:`cs_nn.test_fer_model` loads by default.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from _progress import epoch_printer  # noqa: E402  (benchmarks/, the script's folder)
 
 from cs_nn.data import flatten, load_fer2013, subtract_mean  # noqa: E402
 from cs_nn.delivery import save_model  # noqa: E402
@@ -97,20 +101,12 @@ def main(argv: list[str] | None = None) -> int:
           f"x {args.decay} per epoch, batch {args.batch_size}, at most {args.epochs} epochs, "
           f"patience {args.patience}", flush=True)
 
-    def report(solver: Solver, event: str) -> None:
-        if event == "epoch":
-            print(f"  epoch {solver.epoch:2d}: lr {solver.lr:.2e} momentum {solver.momentum:.2f}"
-                  f"  loss {np.mean(solver.loss_history[-solver.iterations_per_epoch:]):.4f}"
-                  f"  train acc {solver.train_acc_history[-1]:.4f}"
-                  f"  val acc {solver.val_acc_history[-1]:.4f}"
-                  f"  ({time.perf_counter() - t0:.0f} s)", flush=True)
-
     solver = Solver(model, data, update_rule="sgd_momentum",
                     lr_schedule=ExponentialDecay(args.lr, args.decay),
                     momentum_schedule=momentum_ramp(0.5, 0.9, args.ramp_epochs),
                     num_epochs=args.epochs, batch_size=args.batch_size, patience=args.patience,
                     num_train_samples=5000, restore_best=True, seed=args.seed,
-                    callbacks=[report])
+                    callbacks=[epoch_printer(t0, momentum=True)])
     solver.train()
     y_pred = model.predict(data["X_test"])
     rate = classification_rate(data["y_test"], y_pred)
