@@ -21,9 +21,10 @@ time. Measured on 2026-12-01 on 2 shared cores with the defaults: PrivateTest ac
 macro F1 0.4572 (Disgust F1 0.405), best epoch 30 of 30, PublicTest 0.4873; 337 s and 517 s in
 two runs that gave byte-identical weights (one BLAS thread).
 
-``--save PATH`` writes the model with :func:`cs_nn.delivery.save_model` (architecture, float32
-weights, the mean image, the class names; no pickle); saved as ``cs_nn/assets/fer2013_mlp.npz``
-it is the model :func:`cs_nn.test_fer_model` loads by default.
+``--save PATH`` writes the model with :func:`cs_nn.course.delivery.save_model`
+(architecture, float32 weights, the mean image, the class names; no pickle); saved as
+``cs_nn/course/assets/fer2013_mlp.npz`` it is the model :func:`cs_nn.test_fer_model` loads
+by default.
 """
 
 from __future__ import annotations
@@ -40,8 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _progress import epoch_printer  # noqa: E402  (benchmarks/, the script's folder)
 
+from cs_nn.course.delivery import save_model  # noqa: E402
 from cs_nn.data import flatten, load_fer2013, subtract_mean  # noqa: E402
-from cs_nn.delivery import save_model  # noqa: E402
 from cs_nn.metrics import classification_rate, precision_recall_f1  # noqa: E402
 from cs_nn.models import FullyConnectedNet  # noqa: E402
 from cs_nn.schedules import ExponentialDecay, momentum_ramp  # noqa: E402

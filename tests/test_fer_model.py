@@ -1,4 +1,4 @@
-"""``cs_nn.test_fer_model`` (seed 000 Q5) with the FER2013 MLP shipped in cs_nn/assets/.
+"""``cs_nn.test_fer_model`` (seed 000 Q5) with the FER2013 MLP shipped in cs_nn/course/assets/.
 
 The tests write their own PNG files (48x48 grey, as FER2013 stores its faces); with
 CS_NN_DATA set they also run the model on real PrivateTest faces written out as PNGs.
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import cs_nn
+from cs_nn.course.delivery import load_bundle, save_model
+from cs_nn.course.fer_model import FER_MODEL
 from cs_nn.data.fer import FER2013_CLASSES
-from cs_nn.delivery import load_bundle, save_model
-from cs_nn.fer_model import FER_MODEL
 from cs_nn.models import FullyConnectedNet
 
 Image = pytest.importorskip("PIL.Image")
@@ -57,7 +57,7 @@ def oracle(images: np.ndarray, path: str = FER_MODEL) -> np.ndarray:
 
 def test_the_shipped_model_is_a_small_fer2013_mlp_without_pickle():
     path = Path(FER_MODEL)
-    assert path.is_file() and path.parent == ROOT / "cs_nn" / "assets"
+    assert path.is_file() and path.parent == ROOT / "cs_nn" / "course" / "assets"
     assert path.stat().st_size < 6_000_000  # a few MB
     with np.load(path, allow_pickle=False) as f:  # a plain npz: no object arrays
         assert all(f[k].dtype != object for k in f.files)
@@ -131,13 +131,18 @@ def test_the_model_is_package_data_and_import_cs_nn_stays_light():
     patterns = config["tool"]["setuptools"]["package-data"]["cs_nn"]
     shipped = {p for pattern in patterns for p in (ROOT / "cs_nn").glob(pattern)}
     assert Path(FER_MODEL) in shipped
-    code = ("import sys, cs_nn; from cs_nn import test_fer_model; "
-            "print(sorted({m.split('.')[0] if not m.startswith('cs_nn') else m "
-            "for m in sys.modules} & {'PIL', 'matplotlib', 'torch', 'cs_nn.delivery', "
-            "'cs_nn.models'}))")
+    heavy = "{'PIL', 'matplotlib', 'torch', 'cs_nn.course', 'cs_nn.models'}"
+    seen = ("sorted({m.split('.')[0] if not m.startswith('cs_nn') else m for m in sys.modules}"
+            f" & {heavy})")
+    code = (f"import sys, cs_nn; print({seen}); from cs_nn import test_fer_model; "
+            f"print(test_fer_model.__module__, {seen})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout
-    assert out.strip() == "[]"
+                         check=True, cwd=ROOT).stdout.splitlines()
+    assert out[0] == "[]"  # import cs_nn: numpy only
+    # the first use imports the model code, still without Pillow, matplotlib or torch
+    assert out[1] == "cs_nn.course.fer_model ['cs_nn.course', 'cs_nn.models']"
+    with pytest.raises(AttributeError, match="no attribute 'test_ferr_model'"):
+        cs_nn.test_ferr_model  # noqa: B018
 
 
 DATA = os.environ.get("CS_NN_DATA")

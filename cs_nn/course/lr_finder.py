@@ -199,7 +199,7 @@ def plot_lr_range_test(result: LRFinderResult, ax: Any = None) -> Any:
     Returns:
         The Figure.
     """
-    from cs_nn.plotting import new_axes  # lazy: only plotting needs matplotlib
+    from cs_nn.course.plotting import new_axes  # lazy: only plotting needs matplotlib
 
     fig, ax = new_axes(ax, (6.0, 4.0))
     ax.plot(result.lrs, result.losses, color="tab:blue", alpha=0.3, label="loss")
