@@ -27,6 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from _progress import epoch_printer  # noqa: E402  (benchmarks/, the script's folder)
+
 from cs_nn.data import flatten, load_fashion_mnist, subtract_mean, train_val_split  # noqa: E402
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet  # noqa: E402
 from cs_nn.schedules import ExponentialDecay  # noqa: E402
@@ -95,17 +97,9 @@ def main(argv: list[str] | None = None) -> int:
           f"{data['X_test'].shape[0]} test; adam lr {lr:.1e} x {decay} per epoch, "
           f"{epochs} epochs, batch {batch_size}", flush=True)
 
-    def report(solver: Solver, event: str) -> None:
-        if event == "epoch":
-            print(f"  epoch {solver.epoch:2d}/{epochs}: lr {solver.lr:.2e}  "
-                  f"loss {np.mean(solver.loss_history[-solver.iterations_per_epoch:]):.4f}  "
-                  f"train acc {solver.train_acc_history[-1]:.4f}  "
-                  f"val acc {solver.val_acc_history[-1]:.4f}  "
-                  f"({time.perf_counter() - t0:.0f} s)", flush=True)
-
     solver = Solver(model, data, update_rule="adam", lr_schedule=ExponentialDecay(lr, decay),
                     num_epochs=epochs, batch_size=batch_size, num_train_samples=5000,
-                    restore_best=True, seed=args.seed, callbacks=[report])
+                    restore_best=True, seed=args.seed, callbacks=[epoch_printer(t0, epochs)])
     solver.train()
     test_acc = solver.check_accuracy(data["X_test"], data["y_test"], batch_size=500)
     wall = time.perf_counter() - t0

@@ -57,6 +57,20 @@ def test_csv_values_and_splits(tmp_path):
     assert data["class_names"] == CLASSES and data["info"]["layout"] == "csv"
 
 
+def test_gzipped_csv_gives_the_same_arrays(tmp_path):
+    import gzip
+
+    rows = make_rows(USAGES, seed=3)
+    plain = write_csv(tmp_path / "plain", rows)
+    packed = tmp_path / "packed" / "fer2013" / "fer2013.csv.gz"
+    packed.parent.mkdir(parents=True)
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    a, b = load_fer2013(tmp_path / "plain"), load_fer2013(tmp_path / "packed")
+    assert b["info"]["source"].endswith("fer2013.csv.gz")
+    for key in ("X_train", "y_train", "X_val", "y_val", "X_test", "y_test"):
+        np.testing.assert_array_equal(a[key], b[key])
+
+
 def test_csv_other_column_order_and_spaced_header(tmp_path):
     rows = make_rows(["Training", "PrivateTest", "Training"], seed=1)
     write_csv(tmp_path, rows, header="emotion, Usage, pixels", order=(0, 2, 1))

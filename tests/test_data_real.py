@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cs_nn.data import _files, load_cifar10, load_fashion_mnist, load_mnist, sha256sum
+from cs_nn.data import _files, load_cifar10, load_fashion_mnist, load_fer2013, load_mnist, sha256sum
 from cs_nn.data.idx import FASHION_MNIST_FILES, MNIST_FILES
 
 DATA = os.environ.get("CS_NN_DATA")
@@ -86,9 +86,21 @@ FER_TRAIN_COUNTS = [3995, 436, 4097, 7215, 4830, 3171, 4965]
 
 
 def test_fer2013_from_the_gzip_csv():
-    from cs_nn.data import load_fer2013
-
     data = load_fer2013(num_train=None, num_val=0, num_test=0)
     assert data["info"]["source"].endswith("fer2013.csv.gz")
     assert data["X_train"].shape == (28709, 1, 48, 48) and data["X_train"].dtype == np.float32
     assert np.bincount(data["y_train"], minlength=7).tolist() == FER_TRAIN_COUNTS
+
+
+# Class counts per split, from the data folder's README.
+FER_COUNTS = {"train": [3995, 436, 4097, 7215, 4830, 3171, 4965],
+              "val": [467, 56, 496, 895, 653, 415, 607],
+              "test": [491, 55, 528, 879, 594, 416, 626]}
+
+
+def test_fer2013_csv_gz():
+    data = load_fer2013(num_train=2000)
+    assert data["info"]["source"].endswith(("fer2013.csv", "fer2013.csv.gz"))
+    assert data["X_train"].shape == (2000, 1, 48, 48) and data["X_train"].dtype == np.float32
+    for split in ("val", "test"):
+        assert np.bincount(data[f"y_{split}"], minlength=7).tolist() == FER_COUNTS[split]

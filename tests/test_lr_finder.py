@@ -135,3 +135,21 @@ def test_plot_marks_the_suggestion():
     assert ax.get_xscale() == "log"
     np.testing.assert_allclose(ax.lines[1].get_ydata(), r.smoothed)
     assert ax.lines[2].get_xdata()[0] == pytest.approx(r.suggestion)
+
+
+def test_plot_is_a_pyplot_figure_so_notebooks_show_it():
+    # A bare matplotlib Figure is invisible to pyplot: plt.show() and the inline backend
+    # would skip it (notebook 10 stored no image). The figure must be one pyplot manages.
+    import matplotlib.pyplot as plt
+
+    r = lr_range_test(factory([8]), blobs(), num_steps=20, batch_size=32)
+    fig = plot_lr_range_test(r)
+    try:
+        assert plt.fignum_exists(fig.number) and fig in map(plt.figure, plt.get_fignums())
+    finally:
+        plt.close(fig)
+    own = plt.figure()  # an axes passed in is drawn into, and no extra figure appears
+    before = plt.get_fignums()
+    assert plot_lr_range_test(r, ax=own.add_subplot(1, 1, 1)) is own
+    assert plt.get_fignums() == before
+    plt.close(own)

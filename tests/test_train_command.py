@@ -168,7 +168,9 @@ def test_training_facts_come_from_their_homes() -> None:
     from cs_nn.course import training
     from cs_nn.data import LOADERS
 
-    assert set(training.DATASETS) <= set(LOADERS) and "fashion-mnist" in training.DATASETS
+    assert training.DATASETS == tuple(LOADERS) and "fer2013" in training.DATASETS
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        TrainConfig(dataset="fer2014").validate()
     assert training.UPDATE_RULES == tuple(optim.UPDATE_RULES)
     for rule in training.UPDATE_RULES:
         lr = training.TrainConfig(update_rule=rule).learning_rate
@@ -222,3 +224,27 @@ def test_sweep_trains_each_change_and_reports_divergence_as_none():
     table = runs_table(runs, "learning rate").splitlines()
     assert table[0].startswith("learning rate") and "diverged" in table[2]
     assert f"{ok.solver.val_acc_history[-1]:8.3f}" in table[1]
+
+
+def test_fer2013_trains_on_training_and_validates_on_public_test(tmp_path, capsys):
+    from test_data_fer import make_rows, write_csv
+
+    usages = ["Training"] * 60 + ["PublicTest"] * 14 + ["PrivateTest"] * 11
+    rows = make_rows(usages, seed=5)
+    write_csv(tmp_path / "data", rows)
+    out = tmp_path / "run"
+    assert run_cli("--dataset", "fer2013", "--data-root", str(tmp_path / "data"), "--epochs",
+                   "1", "--hidden-dims", "8", "--quiet", "--out", str(out)) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("fer2013: 60 train / 14 val / 11 test samples")
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["num_samples"] == {"train": 60, "val": 14, "test": 11}
+    bundle = load_bundle(out / "model.npz")
+    assert bundle.image_shape == (1, 48, 48) and bundle.num_classes == 7
+    assert bundle.class_names[1] == "Disgust"
+    # the mean is the Training rows' mean only (PublicTest / PrivateTest never leak into it)
+    train_pixels = np.array([r[1] for r in rows[:60]], dtype=np.float64) / 255  # (60, 2304)
+    np.testing.assert_allclose(bundle.mean, train_pixels.mean(axis=0), atol=1e-6)
+    data = load_data(TrainConfig(dataset="fer2013", data_root=str(tmp_path / "data"),
+                                 num_val=5))
+    assert data["X_val"].shape == (5, 2304) and data["X_train"].shape[0] == 60

@@ -56,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     add = parser.add_argument
     add("--dataset", choices=DATASETS, default=d.dataset,
-        help="dataset (default: digits, bundled with scikit-learn, works offline)")
+        help="dataset (default: digits, bundled with scikit-learn, works offline); fer2013 "
+             "trains on its Training faces and validates on PublicTest (test: PrivateTest)")
     add("--model", choices=MODELS, default=d.model, help="mlp (FullyConnectedNet) or convnet "
         "(ThreeLayerConvNet); default mlp")
     add("--hidden-dims", type=_positive_int, nargs="+", default=d.hidden_dims, metavar="H",
@@ -78,10 +79,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--filter-size", type=_positive_int, default=d.filter_size, help="convnet filter size")
     add("--seed", type=int, default=d.seed, help="default %(default)s")
     add("--num-train", type=_positive_int, default=None, metavar="N",
-        help="use only the first N training images (10%% of them become the validation set)")
+        help="use only the first N training images (10%% of them become the validation set; "
+             "fer2013 validates on its PublicTest faces instead)")
     add("--data-root", metavar="PATH", default=None,
-        help="folder holding mnist/, fashion-mnist/, cifar-10/ (default: $CS_NN_DATA, then "
-             "~/.cache/cs_nn)")
+        help="folder holding mnist/, fashion-mnist/, cifar-10/, fer2013/ (default: "
+             "$CS_NN_DATA, then ~/.cache/cs_nn)")
     add("--download", action="store_true",
         help="download a missing dataset (checksummed) into --data-root or the cache")
     add("--out", metavar="DIR", default=None, help="output folder (default: runs/DATASET-MODEL)")

@@ -193,16 +193,15 @@ def plot_lr_range_test(result: LRFinderResult, ax: Any = None) -> Any:
 
     Args:
         result: from :func:`lr_range_test`.
-        ax: Axes to draw into; default a new figure.
+        ax: Axes to draw into; default a new pyplot figure, so a notebook shows it (the
+            inline backend displays the figures pyplot knows about) and ``plt.show()`` works.
 
     Returns:
         The Figure.
     """
-    if ax is None:
-        from matplotlib.figure import Figure  # lazy: only plotting needs matplotlib
-        fig = Figure(figsize=(6.0, 4.0))
-        ax = fig.add_subplot(1, 1, 1)
-    fig = ax.figure
+    from cs_nn.course.plotting import new_axes  # lazy: only plotting needs matplotlib
+
+    fig, ax = new_axes(ax, (6.0, 4.0))
     ax.plot(result.lrs, result.losses, color="tab:blue", alpha=0.3, label="loss")
     ax.plot(result.lrs, result.smoothed, color="tab:blue", label="smoothed loss")
     if result.suggestion is not None:

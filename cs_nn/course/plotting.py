@@ -24,7 +24,7 @@ from cs_nn._util.arrays import make_grid, smooth
 from cs_nn._util.files import atomic_write_bytes
 
 __all__ = [
-    "make_grid", "plot_confusion_matrix", "plot_images", "plot_learning_rate_sweep",
+    "make_grid", "new_axes", "plot_confusion_matrix", "plot_images", "plot_learning_rate_sweep",
     "plot_training_curves", "plot_weight_grid", "save_figure", "smooth",
 ]
 
@@ -165,7 +165,9 @@ def _show(ax: Any, grid: np.ndarray) -> None:
     ax.set_axis_off()
 
 
-def _axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
+def new_axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
+    """(figure, axes): ``ax`` and its figure, or a new pyplot figure of ``figsize`` inches
+    with one axes (pyplot, so that notebooks display it and ``plt.show()`` shows it)."""
     if ax is not None:
         return ax.figure, ax
     fig = _figure(None, figsize)
@@ -202,7 +204,7 @@ def plot_weight_grid(W: np.ndarray, image_shape: Sequence[int] | None = None,
         raise ValueError(f"W must be conv filters (F, C, HH, WW) or linear weights (D, M), "
                          f"got shape {w.shape}")
     grid = make_grid(filters, ncols=ncols, padding=padding)
-    fig, ax = _axes(ax, (6.0, 6.0))
+    fig, ax = new_axes(ax, (6.0, 6.0))
     _show(ax, grid)
     ax.set_title(title if title is not None else f"{filters.shape[0]} filters")
     return fig
@@ -235,7 +237,7 @@ def plot_confusion_matrix(cm: np.ndarray, class_names: Sequence[str] | None = No
     if normalize:
         rows = m.sum(axis=1, keepdims=True)  # (C, 1)
         m = np.divide(m, rows, out=np.zeros_like(m), where=rows > 0)
-    fig, ax = _axes(ax, (1.0 + 0.6 * C, 0.8 + 0.6 * C) if C > 6 else (5.0, 4.5))
+    fig, ax = new_axes(ax, (1.0 + 0.6 * C, 0.8 + 0.6 * C) if C > 6 else (5.0, 4.5))
     im = ax.imshow(m, cmap="Blues", vmin=0.0, interpolation="nearest")
     threshold = m.max() / 2 if m.max() > 0 else 1.0
     for i in range(C):  # C * C text labels: a loop over cells, not pixels

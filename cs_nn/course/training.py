@@ -35,9 +35,10 @@ from cs_nn.layers import ACTIVATIONS
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.solver import Solver
 
-#: The datasets a run can use: data.LOADERS' names (FER2013 ships its own validation split,
-#: which the fixed 10% split here would ignore).
-DATASETS = tuple(name for name in LOADERS if name != "fer2013")
+#: The datasets a run can use: data.LOADERS' names. A dataset with its own validation split
+#: (FER2013: PublicTest) keeps it; the others hold out 10% (or num_val) of their training
+#: images.
+DATASETS = tuple(LOADERS)
 MODELS = ("mlp", "convnet")
 UPDATE_RULES = tuple(optim.UPDATE_RULES)
 MAX_TRAIN_EVAL = 10_000  # training accuracy is measured on at most this many samples
@@ -64,8 +65,10 @@ class TrainConfig:
     seed: int = 0  # weights, minibatch order and validation split
     num_train: int | None = None  # use only the first N training images (10% become val)
     num_val: int | None = None  # hold out this many of them for validation; None: 10%
+    #                             (fer2013 validates on its first num_val PublicTest faces)
     num_test: int | None = None  # use only the first N test images; None: all
-    data_root: str | None = None  # folder with mnist/, fashion-mnist/, cifar-10/; None: $CS_NN_DATA
+    data_root: str | None = None  # folder with mnist/, fashion-mnist/, cifar-10/, fer2013/;
+    #                               None: $CS_NN_DATA, then ~/.cache/cs_nn
     download: bool = False  # fetch a missing dataset (checksummed) into data_root / the cache
 
     def validate(self) -> TrainConfig:
@@ -133,8 +136,9 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
     """Load, split and preprocess the dataset of ``config``.
 
     Returns a dict: ``X_train`` (N, D) for the mlp or (N, C, H, W) for the convnet, float32
-    with the training mean subtracted; ``y_train`` (N,); ``X_val``, ``y_val`` (10% of the
-    training images, stratified, or ``num_val`` of them); ``X_test``, ``y_test``;
+    with the training mean subtracted; ``y_train`` (N,); ``X_val``, ``y_val`` (the dataset's
+    own validation split where it has one, i.e. FER2013's PublicTest faces, else 10% of the
+    training images, stratified; or ``num_val`` of them); ``X_test``, ``y_test``;
     ``class_names``; ``mean`` (the subtracted mean, X's per-sample shape); ``image_shape``
     (C, H, W) of one image before any flattening; ``info``. Raises the loader's clear
     ``DatasetNotFoundError`` (a FileNotFoundError) when the files are missing.
@@ -145,7 +149,12 @@ def load_data(config: TrainConfig) -> dict[str, Any]:
     if name != "digits":
         kwargs["root"], kwargs["download"] = config.data_root, config.download
     raw = load_dataset(name, **kwargs)
-    if config.num_val is None:
+    if "X_val" in raw:  # FER2013: train on Training, validate on PublicTest (its protocol)
+        data = dict(raw)
+        if config.num_val is not None:
+            n = config.num_val
+            data["X_val"], data["y_val"] = raw["X_val"][:n], raw["y_val"][:n]
+    elif config.num_val is None:
         data = train_val_split(raw, val_fraction=0.1, seed=config.seed)
     else:
         data = train_val_split(raw, num_val=config.num_val, seed=config.seed)
