@@ -1,7 +1,9 @@
 """Session set-up shared by the unit tests and the nbval notebook runs.
 
 * Graded CSVs written by notebooks during the test session go to a temporary folder (the
-  notebook kernels inherit ``CS_NN_OUTPUT_DIR``), so a test run never touches output_files/.
+  notebook kernels inherit ``CS_NN_OUTPUT_DIR``), so a test run never touches output_files/;
+  unless ``CS_NN_NOTEBOOK_OUTPUT_DIR`` names a folder to keep them in (the release
+  verification grades what the notebooks wrote).
 * Tests marked ``after_notebooks`` run last, so they can compare what the notebooks wrote.
 * matplotlib draws off-screen.
 """
@@ -19,8 +21,12 @@ pytest_plugins = ["cs_nn.course.pytest_results"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config._cs_nn_output_dir = tempfile.mkdtemp(prefix="cs_nn_notebook_outputs_")
-    os.environ["CS_NN_OUTPUT_DIR"] = config._cs_nn_output_dir
+    keep = os.environ.get("CS_NN_NOTEBOOK_OUTPUT_DIR")
+    if keep:
+        os.environ["CS_NN_OUTPUT_DIR"] = keep
+    else:
+        config._cs_nn_output_dir = tempfile.mkdtemp(prefix="cs_nn_notebook_outputs_")
+        os.environ["CS_NN_OUTPUT_DIR"] = config._cs_nn_output_dir
     os.environ.setdefault("MPLBACKEND", "Agg")
 
 

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_conv.py [--threads 1|2] [--quick] [--json PATH] [--unpaired]
+    python benchmarks/bench_conv.py [--threads 1|2] [--quick] [--json PATH] [--unpaired] [--plain]
 
 Times forward + backward in float32 (median of repeated runs after a warm-up) for:
 conv (a) N=50 C=3 32x32 F=32 7x7 pad 3; conv (b) N=100 C=16 16x16 F=32 3x3 pad 1;
@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cs_nn._util import speed as _speed  # noqa: E402
 from cs_nn.layers import (  # noqa: E402
     conv_backward,
     conv_backward_naive,
@@ -91,9 +92,19 @@ def conv_case(rng, n, c, hw, f, k, pad):
 
 
 def numpy_conv(x, w, b, param, need_dx=True):
+    """forward + backward through cs_nn.layers (the speed path unless --plain); need_dx=False
+    calls the speed path's backward directly (the learner-facing one always computes dx)."""
+    if need_dx:
+        backward = conv_backward
+    else:
+        from cs_nn._fast.conv import conv_backward as fast_backward
+
+        def backward(dout, cache):
+            return fast_backward(dout, cache, need_dx=False)
+
     def run():
         out, cache = conv_forward(x, w, b, param)
-        conv_backward(out, cache, need_dx=need_dx)
+        backward(out, cache)
     return run
 
 
@@ -168,7 +179,18 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--json", type=Path, default=None, help="write results to this file")
     parser.add_argument("--unpaired", action="store_true",
                         help="time all numpy runs, then all PyTorch runs (not alternating)")
+    parser.add_argument("--plain", action="store_true",
+                        help="time the plain learner-facing code (as the student release runs "
+                             "it), not the instructor's speed path in cs_nn/_fast/")
     args = parser.parse_args(argv)
+    if args.plain:
+        with _speed.plain():
+            return run(args)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> dict:
+    """The benchmark with parsed arguments (see main)."""
     unpaired = args.unpaired
     reps = 5 if args.quick else 20
 
@@ -193,7 +215,7 @@ def main(argv: list[str] | None = None) -> dict:
                                      unpaired=unpaired)
             t_naive = median_time(naive_conv(x[:naive_n], w, b, param), 1, warmup=0) * n / naive_n
             rows.append((key, label, t_np, t_t, t_naive, f"naive on N={naive_n}, x{n // naive_n}"))
-            if key == "conv_a":  # the first layer of a net needs no dx
+            if key == "conv_a" and not args.plain:  # a net's first layer needs no dx
                 t_np, t_t = paired_times(
                     numpy_conv(x, w, b, param, need_dx=False),
                     torch_conv(torch, x, w, b, param, need_dx=False) if torch else None, reps,
@@ -208,7 +230,7 @@ def main(argv: list[str] | None = None) -> dict:
         t_np, t_t = paired_times(run_np, run_t, max(3, reps // 2), unpaired=unpaired)
         rows.append(("convnet_step", "ThreeLayerConvNet step, batch 50", t_np, t_t, None, ""))
 
-    mode = "unpaired" if unpaired else "alternating"
+    mode = ("unpaired" if unpaired else "alternating") + (", plain code" if args.plain else "")
     print(f"threads={args.threads}  {mode}  numpy {np.__version__} BLAS {blas}  "
           f"torch {torch.__version__ if torch else 'not installed'}  reps={reps}  float32")
     print(f"{'case':<44}{'numpy ms':>10}{'torch ms':>10}{'ratio':>8}{'target':>8}"
@@ -227,6 +249,7 @@ def main(argv: list[str] | None = None) -> dict:
                         "ratio": ratio, "target": target, "naive_scaled_s": t_naive,
                         "naive_note": note})
     report = {"threads": args.threads, "quick": args.quick, "unpaired": unpaired,
+              "plain": args.plain,
               "numpy": np.__version__,
               "torch": torch.__version__ if torch else None, "blas": blas,
               "machine": platform.machine(), "cpus": os.cpu_count(), "results": results}

@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from cs_nn._util import speed as _speed  # noqa: E402
 from cs_nn.models import FullyConnectedNet  # noqa: E402
 from cs_nn.solver import Solver  # noqa: E402
 
@@ -103,7 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", choices=("random", "cifar"), default="random")
     parser.add_argument("--num-train", type=int, default=50_000)
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    parser.add_argument("--plain", action="store_true",
+                        help="time the plain learner-facing code (as the student release runs "
+                             "it), not the instructor's speed path in cs_nn/_fast/")
     args = parser.parse_args(argv)
+    if args.plain:
+        with _speed.plain():
+            return run(args)
+    return run(args)
+
+
+def run(args: argparse.Namespace) -> int:
+    """The benchmark with parsed arguments (see main)."""
 
     from threadpoolctl import threadpool_info, threadpool_limits
 
@@ -123,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     if torch is not None:
         print(f"  torch threads={torch.get_num_threads()}")
     print(f"MLP 3072-100-10, {args.num_train} samples ({args.data}), batch {BATCH}, float32, "
-          f"median of {args.repeats} epochs after a warm-up")
+          f"median of {args.repeats} epochs after a warm-up"
+          + (", plain code" if args.plain else ""))
     print(f"{'optimizer':<10}{'cs_nn (s)':>12}{'torch (s)':>12}{'ratio':>8}  target <= 1.0")
     rows = []
     for rule in ("sgd", "adam"):

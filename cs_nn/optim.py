@@ -7,33 +7,30 @@ Every rule has the signature ``rule(w, dw, config=None) -> (next_w, config)``:
 - ``config``: hyperparameters plus the rule's running state (``velocity``, ``cache``, ``m``,
   ``v``, ``t``). Missing entries get the documented defaults; unknown keys are an error.
 
-Ownership of the state. ``w``, ``dw`` and the dict you pass in are never modified: the rule
-returns a *new* config dict. State arrays the rule allocated itself belong to the config it
-returned, and when you pass that config back in, they are updated in place (one less copy per
-step, which matters for Adam). So reuse a returned config only to take the next step; copy it
-(``copy.deepcopy``) if you want to keep a snapshot. State arrays you created yourself (for
-example ``{"velocity": v}``) are copied on first use and never written to.
+The state lives in the config. ``w``, ``dw`` and the dict you pass in are never modified:
+the rule gets a *new* config dict with the defaults filled in (and a private copy of every
+state array), computes the new state and stores it back, e.g. ``config["velocity"] = v``;
+the caller passes the returned config to the next step. Reuse a returned config only to take
+the next step; copy it (``copy.deepcopy``) if you want to keep a snapshot (the instructor's
+speed path, cs_nn/_fast/optim.py, updates the state arrays it allocated in place).
 """
 
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from cs_nn._checks import as_float_array, check_int, check_same_shape
+from cs_nn._util.speed import speed_path
 
 #: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "06_optimizers_and_solver"
 
 Config = dict[str, Any]
 UpdateRule = Callable[[np.ndarray, np.ndarray, "Config | None"], tuple[np.ndarray, Config]]
-
-# Arrays allocated by an update rule (keyed by id, dropped automatically when the array dies).
-_OWNED: weakref.WeakValueDictionary[int, np.ndarray] = weakref.WeakValueDictionary()
 
 # name -> (default, kind); kind is "lr", "unit" ([0, 1)), "eps" (> 0), "state" or "count".
 _SPECS: dict[str, dict[str, tuple[Any, str]]] = {
@@ -48,9 +45,22 @@ _SPECS: dict[str, dict[str, tuple[Any, str]]] = {
 }
 
 
-def _prepare(rule: str, w: object, dw: object, config: Config | None
-             ) -> tuple[np.ndarray, np.ndarray, Config]:
-    """Validate ``w``/``dw``/``config``; return arrays and a new config with defaults filled."""
+StateMaker = Callable[[str, str, object, np.ndarray], np.ndarray]
+
+
+def new_state(rule: str, key: str, value: object, w: np.ndarray) -> np.ndarray:
+    """A state array for ``config[key]``: zeros if missing, else a private copy in w's dtype."""
+    if value is None:
+        return np.zeros_like(w)
+    arr = as_float_array(f"config['{key}']", value, finite=False)
+    check_same_shape(f"{rule}: config['{key}']", arr, "w", w)
+    return np.array(arr, dtype=w.dtype, order="C")
+
+
+def prepare(rule: str, w: object, dw: object, config: Config | None,
+            state: StateMaker = new_state) -> tuple[np.ndarray, np.ndarray, Config]:
+    """Validate ``w``/``dw``/``config``; return arrays and a new config with defaults filled
+    (each state entry made by ``state``)."""
     w = as_float_array("w", w, finite=False)
     dw = as_float_array("dw", dw, finite=False)
     check_same_shape("dw", dw, "w", w)
@@ -68,7 +78,7 @@ def _prepare(rule: str, w: object, dw: object, config: Config | None
     for key, (default, kind) in spec.items():
         value = config.get(key, default)
         if kind == "state":
-            out[key] = _own_state(rule, key, value, w)
+            out[key] = state(rule, key, value, w)
         elif kind == "count":
             out[key] = check_int(f"{rule}: config['{key}']", value, 0)
         else:
@@ -89,20 +99,7 @@ def _hyper(rule: str, key: str, value: object, kind: str) -> float:
     return x
 
 
-def _own_state(rule: str, key: str, value: object, w: np.ndarray) -> np.ndarray:
-    """Return a state array this module owns: zeros if missing, a copy if the caller made it."""
-    if value is None:
-        state = np.zeros_like(w)
-    elif _OWNED.get(id(value)) is value and value.shape == w.shape and value.dtype == w.dtype:
-        return value  # type: ignore[return-value]  # ours, from a previous step: update in place
-    else:
-        arr = as_float_array(f"config['{key}']", value, finite=False)
-        check_same_shape(f"{rule}: config['{key}']", arr, "w", w)
-        state = np.array(arr, dtype=w.dtype, order="C")  # a private copy
-    _OWNED[id(state)] = state
-    return state
-
-
+@speed_path("optim")
 def sgd(w: np.ndarray, dw: np.ndarray, config: Config | None = None
         ) -> tuple[np.ndarray, Config]:
     """Vanilla stochastic gradient descent: ``next_w = w - learning_rate * dw``.
@@ -114,14 +111,15 @@ def sgd(w: np.ndarray, dw: np.ndarray, config: Config | None = None
     Returns:
         next_w: w's shape and dtype. config: a new dict.
     """
-    w, dw, config = _prepare("sgd", w, dw, config)
+    w, dw, config = prepare("sgd", w, dw, config)
     lr = config["learning_rate"]
     # BEGIN SOLUTION
-    next_w = -lr * dw + w  # = w - lr * dw; numpy adds w into the temporary, no second copy
+    next_w = w - lr * dw
     # END SOLUTION
     return next_w, config
 
 
+@speed_path("optim")
 def sgd_momentum(w: np.ndarray, dw: np.ndarray, config: Config | None = None
                  ) -> tuple[np.ndarray, Config]:
     """SGD with momentum (CS231n convention: the velocity already contains the learning rate).
@@ -136,16 +134,17 @@ def sgd_momentum(w: np.ndarray, dw: np.ndarray, config: Config | None = None
     Returns:
         next_w: w's shape and dtype. config: a new dict holding the updated ``velocity``.
     """
-    w, dw, config = _prepare("sgd_momentum", w, dw, config)
+    w, dw, config = prepare("sgd_momentum", w, dw, config)
     lr, mu, v = config["learning_rate"], config["momentum"], config["velocity"]
     # BEGIN SOLUTION
-    v *= mu
-    v -= lr * dw
+    v = mu * v - lr * dw
     next_w = w + v
+    config["velocity"] = v
     # END SOLUTION
     return next_w, config
 
 
+@speed_path("optim")
 def rmsprop(w: np.ndarray, dw: np.ndarray, config: Config | None = None
             ) -> tuple[np.ndarray, Config]:
     """RMSProp: divide the step by a running root-mean-square of recent gradients.
@@ -161,20 +160,17 @@ def rmsprop(w: np.ndarray, dw: np.ndarray, config: Config | None = None
     Returns:
         next_w: w's shape and dtype. config: a new dict holding the updated ``cache``.
     """
-    w, dw, config = _prepare("rmsprop", w, dw, config)
+    w, dw, config = prepare("rmsprop", w, dw, config)
     lr, rho, eps, cache = (config[k] for k in ("learning_rate", "decay_rate", "epsilon", "cache"))
     # BEGIN SOLUTION
-    cache *= rho
-    cache += (1 - rho) * np.square(dw)
-    denom = np.sqrt(cache)
-    denom += eps
-    next_w = np.divide(dw, denom, out=denom)  # reuse the buffer: the step direction
-    next_w *= -lr
-    next_w += w
+    cache = rho * cache + (1 - rho) * dw**2
+    next_w = w - lr * dw / (np.sqrt(cache) + eps)
+    config["cache"] = cache
     # END SOLUTION
     return next_w, config
 
 
+@speed_path("optim")
 def adam(w: np.ndarray, dw: np.ndarray, config: Config | None = None
          ) -> tuple[np.ndarray, Config]:
     """Adam: momentum on the gradient (m) and RMSProp scaling (v), both bias-corrected.
@@ -192,27 +188,17 @@ def adam(w: np.ndarray, dw: np.ndarray, config: Config | None = None
     Returns:
         next_w: w's shape and dtype. config: a new dict holding the updated ``m``, ``v``, ``t``.
     """
-    w, dw, config = _prepare("adam", w, dw, config)
+    w, dw, config = prepare("adam", w, dw, config)
     lr, beta1, beta2, eps = (config[k] for k in ("learning_rate", "beta1", "beta2", "epsilon"))
-    m, v = config["m"], config["v"]
+    m, v, t = config["m"], config["v"], config["t"]
     # BEGIN SOLUTION
-    t = config["t"] + 1
-    config["t"] = t
-    # Element-wise work in place on the optimiser-owned state, with one scratch buffer.
-    scratch = np.multiply(dw, 1 - beta1)
-    m *= beta1
-    m += scratch
-    np.multiply(dw, dw, out=scratch)
-    scratch *= 1 - beta2
-    v *= beta2
-    v += scratch
-    # sqrt(v_hat) + eps, written as sqrt(v) / sqrt(1 - beta2**t) + eps
-    np.sqrt(v, out=scratch)
-    scratch *= 1 / math.sqrt(1 - beta2**t)
-    scratch += eps
-    next_w = np.divide(m, scratch, out=scratch)  # m / (sqrt(v_hat) + eps), reusing the buffer
-    next_w *= -lr / (1 - beta1**t)  # the bias correction of m folded into the step size
-    next_w += w
+    t = t + 1
+    m = beta1 * m + (1 - beta1) * dw
+    v = beta2 * v + (1 - beta2) * dw**2
+    m_hat = m / (1 - beta1**t)
+    v_hat = v / (1 - beta2**t)
+    next_w = w - lr * m_hat / (np.sqrt(v_hat) + eps)
+    config["m"], config["v"], config["t"] = m, v, t
     # END SOLUTION
     return next_w, config
 

@@ -1,5 +1,5 @@
-"""Tests for cs_nn.layers.conv (fast im2col) against the naive loops, numeric gradients
-and PyTorch."""
+"""Tests for cs_nn.layers.conv (im2col) against the naive loops, numeric gradients and
+PyTorch, through the speed path and the plain code alike."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from speed_paths import both_paths  # noqa: F401  (fixture)
 
 from cs_nn.gradcheck import eval_numerical_gradient_array, rel_error
 from cs_nn.layers import (
@@ -15,6 +16,8 @@ from cs_nn.layers import (
     conv_forward,
     conv_forward_naive,
 )
+
+pytestmark = pytest.mark.usefixtures("both_paths")
 
 
 def _case(rng, n, c, h, w, f, hh, ww, dtype=np.float64):
@@ -105,7 +108,7 @@ def conv_cases(draw):
 
 @settings(max_examples=25, deadline=None)
 @given(conv_cases())
-def test_fast_matches_naive_property(case):
+def test_matches_naive_property(case):
     n, c, h, w, f, hh, ww, stride, pad, seed = case
     rng = np.random.default_rng(seed)
     x, wt, b = _case(rng, n, c, h, w, f, hh, ww)
@@ -159,18 +162,6 @@ def test_float32_stays_float32_and_is_accurate():
     assert out_mixed.dtype == np.float64
 
 
-def test_need_dx_false_skips_dx_only():
-    rng = np.random.default_rng(2)
-    x, w, b = _case(rng, 2, 3, 6, 6, 4, 3, 3)
-    out, cache = conv_forward(x, w, b, {"stride": 1, "pad": 1})
-    dout = rng.standard_normal(out.shape)
-    dx, dw, db = conv_backward(dout, cache, need_dx=False)
-    assert dx is None
-    _, dw_full, db_full = conv_backward(dout, cache)
-    np.testing.assert_allclose(dw, dw_full)
-    np.testing.assert_allclose(db, db_full)
-
-
 def test_inputs_not_mutated():
     rng = np.random.default_rng(4)
     x, w, b = _case(rng, 2, 2, 5, 5, 3, 3, 3)
@@ -211,34 +202,3 @@ def test_bad_inputs_have_clear_errors():
         conv_backward(np.zeros((2, 4, 5, 4)), cache)
     with pytest.raises(ValueError, match=r"channel mismatch"):
         conv_forward_naive(x, np.zeros((4, 2, 3, 3)), b, {"stride": 1, "pad": 1})
-
-
-@pytest.mark.parametrize("stride,keep_cols", [(1, True), (1, False), (2, False)])
-def test_large_batch_paths_match_torch_and_are_deterministic(monkeypatch, stride, keep_cols):
-    # Big enough for the paths small tests never reach: columns rebuilt in the backward
-    # (not kept from the forward) and, with a 2-thread BLAS, the batch split over threads.
-    torch = pytest.importorskip("torch")
-    threadpoolctl = pytest.importorskip("threadpoolctl")
-    import cs_nn.layers.conv as conv_module
-    if not keep_cols:
-        monkeypatch.setattr(conv_module, "_KEEP_COLS_BYTES", 0)
-    rng = np.random.default_rng(40 + stride)
-    x, w, b = _case(rng, 64, 16, 17, 17, 32, 3, 3, dtype=np.float32)
-    param = {"stride": stride, "pad": 1}
-    h_out = (17 + 2 - 3) // stride + 1
-    dout = rng.standard_normal((64, 32, h_out, h_out)).astype(np.float32)
-    results = []
-    for threads in (1, 2, 2):
-        with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
-            out, cache = conv_forward(x, w, b, param)
-            results.append((out, *conv_backward(dout, cache)))
-    xt, wt, bt = (torch.from_numpy(a.astype(np.float64)).requires_grad_() for a in (x, w, b))
-    outt = torch.nn.functional.conv2d(xt, wt, bt, stride=stride, padding=1)
-    outt.backward(torch.from_numpy(dout.astype(np.float64)))
-    expected = [t.detach().numpy() for t in (outt, xt.grad, wt.grad, bt.grad)]
-    for got in results:
-        for g, e in zip(got, expected):
-            assert g.dtype == np.float32
-            np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5 * np.abs(e).max())
-    for a, c in zip(results[1], results[2]):  # same thread count: bitwise the same
-        np.testing.assert_array_equal(a, c)

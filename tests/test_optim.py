@@ -159,22 +159,6 @@ def test_pure_from_the_callers_view(rule):
     assert next_w is not w
 
 
-def test_user_state_is_copied_owned_state_updated_in_place():
-    w, dw = np.ones(4), np.full(4, 0.5)
-    v = np.full(4, 0.25)
-    config = {"learning_rate": 0.1, "velocity": v}
-    next_w, out = optim.sgd_momentum(w, dw, config)
-    np.testing.assert_array_equal(v, 0.25)  # the caller's array was not written to
-    np.testing.assert_allclose(out["velocity"], 0.9 * 0.25 - 0.1 * 0.5)
-    np.testing.assert_allclose(next_w, w + out["velocity"])
-    # the returned state belongs to the optimiser: the next step reuses it in place
-    _, out2 = optim.sgd_momentum(next_w, dw, out)
-    assert out2["velocity"] is out["velocity"]
-    _, c1 = optim.adam(w, dw)
-    _, c2 = optim.adam(w, dw, c1)
-    assert c2["m"] is c1["m"] and c2["v"] is c1["v"] and (c1["t"], c2["t"]) == (1, 2)
-
-
 def test_integer_weights_are_promoted():
     next_w, _ = optim.sgd(np.array([1, 2, 3]), np.array([1, 1, 1]), {"learning_rate": 0.5})
     assert next_w.dtype == np.float64

@@ -1,4 +1,5 @@
-"""Tests for cs_nn.layers.pool against the naive loops, numeric gradients and PyTorch."""
+"""Tests for cs_nn.layers.pool against the naive loops, numeric gradients and PyTorch,
+through the speed path and the plain code alike."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from speed_paths import both_paths  # noqa: F401  (fixture)
 
 from cs_nn.gradcheck import eval_numerical_gradient_array, rel_error
 from cs_nn.layers import (
@@ -15,6 +17,7 @@ from cs_nn.layers import (
     max_pool_forward_naive,
 )
 
+pytestmark = pytest.mark.usefixtures("both_paths")
 P22 = {"pool_height": 2, "pool_width": 2, "stride": 2}
 
 

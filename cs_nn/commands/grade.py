@@ -10,6 +10,7 @@ from cs_nn._util.files import check_writable
 from cs_nn.commands import print_table
 from cs_nn.instructor.grading.batch import GradingInterrupted, expand_submissions, grade_many
 from cs_nn.instructor.grading.grade import build_key
+from cs_nn.instructor.grading.lms import write_gradebook_csv
 from cs_nn.instructor.grading.report import write_feedback, write_grades_csv
 
 NAME = "grade"
@@ -30,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("md", "html"), default="md",
                         help="feedback file format (default: md)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--gradebook", metavar="FILE",
+                        help="also write an LMS gradebook CSV (Student, Total, Percent, points "
+                             "per question) to FILE")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -56,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     csv_path = _write(results, key, out, args.format)
     print_results(results)
+    if args.gradebook:
+        gradebook = write_gradebook_csv(results, key.questions, args.gradebook)
+        print(f"gradebook for the LMS: {gradebook}")
     refused = sum(bool(r.error) for r in results)
     flagged = sum(bool(r.flags or r.changed) for r in results)
     print(f"\ngraded {len(results)} submissions ({refused} refused, {flagged} flagged: see the "

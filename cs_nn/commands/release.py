@@ -13,6 +13,7 @@ from cs_nn.instructor.release import (
     init_git,
     project_root,
 )
+from cs_nn.instructor.release_learner import verify_learner
 from cs_nn.instructor.release_verify import verify_release
 
 NAME = "release"
@@ -35,10 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--src", metavar="DIR", help="project to release (default: this one)")
     parser.add_argument("--force", action="store_true", help="replace a previous release")
     parser.add_argument("--verify", action="store_true",
-                        help="then build and import it, scan it for answers and run its tests: "
-                             "only NotImplementedErrors may fail (slow: runs the test suite)")
+                        help="then build and import it, scan it for answers and run its tests "
+                             "(only NotImplementedErrors may fail), and prove the learner path: "
+                             "untouched it earns nothing, a scripted plain learner passes "
+                             "everything, planted bugs are caught (slow)")
     parser.add_argument("--tests", metavar="PATH", nargs="+", default=["tests"],
                         help="test files/folders run by --verify (default: tests)")
+    parser.add_argument("--no-venv", action="store_true",
+                        help="--verify the learner path with this interpreter (the release first "
+                             "on PYTHONPATH) instead of a fresh venv with the release installed")
+    parser.add_argument("--no-notebooks", action="store_true",
+                        help="--verify the learner path without running the notebooks (fast)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -66,4 +74,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     report = verify_release(args.out_dir, args.tests, reference=args.src or project_root())
     print(report.summary())
-    return 0 if report.ok else 1
+    learner = verify_learner(args.out_dir, args.src, fresh_venv=not args.no_venv,
+                             notebooks=not args.no_notebooks)
+    print(learner.summary())
+    print("what a learner sees from the learner tests in the untouched release:\n"
+          + learner.untouched_summary)
+    return 0 if report.ok and learner.ok else 1

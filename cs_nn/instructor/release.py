@@ -39,6 +39,7 @@ from cs_nn.course.repo import PLACEHOLDER_URL, validate_repo_url
 from cs_nn.course.stubs import stub_message
 from cs_nn.instructor.answer_scan import scan_release
 from cs_nn.instructor.answers import answer_key_markdown
+from cs_nn.instructor.learner_expected import EXPECTED_NAME, LEARNER_TESTS, write_expected
 from cs_nn.instructor.notebook_release import release_notebook
 from cs_nn.instructor.regions import BEGIN, END, ReleaseError, find_regions, solution_lines
 from cs_nn.instructor.release_files import copy_project, held_back
@@ -270,6 +271,8 @@ def build_release(out_dir: str | os.PathLike[str], src_root: str | os.PathLike[s
         (tmp / "output_files" / ".gitkeep").touch()
         data = selfcheck.make_data(src / "input_files")
         atomic_write_text(tmp / "cs_nn" / "course" / "selfcheck.json", selfcheck.data_text(data))
+        if (src / LEARNER_TESTS).is_dir():  # the learner tests' expected values, baked now
+            write_expected(tmp / LEARNER_TESTS / EXPECTED_NAME, src / LEARNER_TESTS)
         leaks = scan_release(tmp, src)
         if leaks:
             raise ReleaseError("answers survived the release: "

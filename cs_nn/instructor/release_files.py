@@ -19,7 +19,10 @@ INCLUDE = ("cs_nn", "tests", "notebooks", "input_files", "pyproject.toml", "envi
            "conftest.py", "LICENSE", ".gitignore")
 #: Files inside INCLUDE that never ship (glob patterns relative to the project root).
 #: Test modules are held back by marking them ``INSTRUCTOR_ONLY = True`` instead.
-HOLD_BACK: tuple[str, ...] = ()
+HOLD_BACK: tuple[str, ...] = (
+    "cs_nn/_fast/*",  # the instructor's speed path (see cs_nn/_util/speed.py)
+    "tests/learner_solutions/*",  # the scripted learner of `cs-nn release --verify`
+)
 #: The module-level flag of a test module that must not ship (it holds a reference
 #: implementation, or tests the instructor's tools).
 INSTRUCTOR_ONLY = "INSTRUCTOR_ONLY"

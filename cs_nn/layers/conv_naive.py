@@ -12,8 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 
 from cs_nn._checks import as_float_array, check_shape, result_dtype
-from cs_nn.layers.conv import _conv_settings, conv_output_shape
-from cs_nn.layers.pool import _pool_settings, pool_output_shape
+from cs_nn.layers.conv import conv_output_shape, conv_settings
+from cs_nn.layers.pool import pool_output_shape, pool_settings
 
 #: The notebook in which learners write this module's solution regions (read by the release).
 NOTEBOOK = "08_convolution"
@@ -32,7 +32,7 @@ def conv_forward_naive(x: np.ndarray, w: np.ndarray, b: np.ndarray,
     Returns:
         out: (N, F, H', W'). cache: (x, w, b, conv_param).
     """
-    stride, pad = _conv_settings(conv_param)
+    stride, pad = conv_settings(conv_param)
     x = as_float_array("x", x, ndim=4)
     w = as_float_array("w", w, ndim=4)
     b = as_float_array("b", b, ndim=1)
@@ -101,7 +101,7 @@ def max_pool_forward_naive(x: np.ndarray,
     Returns:
         out: (N, C, H', W') with ``H' = 1 + (H - pool_height) // stride``. cache: (x, pool_param).
     """
-    ph, pw, stride = _pool_settings(pool_param)
+    ph, pw, stride = pool_settings(pool_param)
     x = as_float_array("x", x, ndim=4)
     h_out, w_out = pool_output_shape(x.shape, ph, pw, stride)
     n, c = x.shape[:2]

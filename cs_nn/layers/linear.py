@@ -12,7 +12,26 @@ NOTEBOOK = "02_linear_and_activations"
 LinearCache = tuple[np.ndarray, np.ndarray]
 
 
-def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, *, check_x_finite: bool = True
+def check_linear_inputs(x: object, w: object, b: object, check_x_finite: bool = True
+                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x (N, d1..dk), w (D, M), b (M,) as float arrays, or a ValueError naming the mismatch.
+
+    ``check_x_finite=False`` skips only the NaN / infinity scan of x, for a caller that has
+    just validated the same x (a model checking its input batch).
+    """
+    x = as_float_array("x", x, min_ndim=1, finite=check_x_finite)
+    w = as_float_array("w", w, ndim=2)
+    b = as_float_array("b", b, ndim=1)
+    d = int(np.prod(x.shape[1:], dtype=np.int64))
+    if w.shape[0] != d:
+        raise ValueError(f"w must have shape (D, M) with D = {d} (the flattened size of one "
+                         f"sample of x, shape {x.shape}), got {w.shape}")
+    if b.shape[0] != w.shape[1]:
+        raise ValueError(f"b must have shape (M,) = ({w.shape[1]},) to match w, got {b.shape}")
+    return x, w, b
+
+
+def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray
                    ) -> tuple[np.ndarray, LinearCache]:
     """Affine map of a batch whose samples may have any shape.
 
@@ -20,42 +39,30 @@ def linear_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray, *, check_x_finit
         x: (N, d1, ..., dk) inputs; each sample is flattened to D = d1 * ... * dk values.
         w: (D, M) weights.
         b: (M,) biases.
-        check_x_finite: False skips the NaN / infinity scan of x (only that: dtypes, shapes,
-            w and b are still checked), for a caller that has just validated the same x, e.g.
-            a model checking its input batch before its first layer.
 
     Returns:
         out: (N, M) outputs, ``X W + b`` where X is x with each sample flattened, (N, D).
         cache: (x, w) for :func:`linear_backward`.
     """
-    x = as_float_array("x", x, min_ndim=1, finite=check_x_finite)
-    w = as_float_array("w", w, ndim=2)
-    b = as_float_array("b", b, ndim=1)
+    x, w, b = check_linear_inputs(x, w, b)
     n = x.shape[0]
-    d = int(np.prod(x.shape[1:], dtype=np.int64))
-    if w.shape[0] != d:
-        raise ValueError(f"w must have shape (D, M) with D = {d} (the flattened size of one "
-                         f"sample of x, shape {x.shape}), got {w.shape}")
-    if b.shape[0] != w.shape[1]:
-        raise ValueError(f"b must have shape (M,) = ({w.shape[1]},) to match w, got {b.shape}")
+    d = w.shape[0]
     # BEGIN SOLUTION
     out = x.reshape(n, d) @ w + b  # (N, M)
     # END SOLUTION
     return out, (x, w)
 
 
-def linear_backward(dout: np.ndarray, cache: LinearCache, *, need_dx: bool = True
-                    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+def linear_backward(dout: np.ndarray, cache: LinearCache
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gradients of a linear layer.
 
     Args:
         dout: (N, M) upstream gradient of the loss with respect to ``out``.
         cache: (x, w) from :func:`linear_forward`.
-        need_dx: set False for a network's first layer (its input is data, whose gradient
-            nobody uses); dx is then not computed (one matmul less) and returned as None.
 
     Returns:
-        dx: gradient with x's shape (N, d1, ..., dk), or None when ``need_dx`` is False.
+        dx: gradient with x's shape (N, d1, ..., dk).
         dw: (D, M) gradient with respect to w.
         db: (M,) gradient with respect to b.
     """
@@ -63,9 +70,8 @@ def linear_backward(dout: np.ndarray, cache: LinearCache, *, need_dx: bool = Tru
     dout = as_float_array("dout", dout, ndim=2, finite=False)
     check_same_shape("dout", dout, "out (N, M)", np.empty((x.shape[0], w.shape[1])))
     # BEGIN SOLUTION
-    x2 = x.reshape(x.shape[0], -1)  # (N, D)
-    dx = (dout @ w.T).reshape(x.shape) if need_dx else None
-    dw = x2.T @ dout  # (D, M)
+    dx = (dout @ w.T).reshape(x.shape)
+    dw = x.reshape(x.shape[0], -1).T @ dout  # (D, M)
     db = dout.sum(axis=0)
     # END SOLUTION
     return dx, dw, db

@@ -16,7 +16,7 @@ from cs_nn.layers.conv import conv_backward, conv_forward
 from cs_nn.layers.linear import linear_backward, linear_forward
 from cs_nn.layers.pool import max_pool_backward, max_pool_forward
 
-Grads = tuple[np.ndarray | None, np.ndarray, np.ndarray]
+Grads = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def linear_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, tuple]:
@@ -44,14 +44,14 @@ def conv_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
     return out, (conv_cache, relu_cache)
 
 
-def conv_relu_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True) -> Grads:
+def conv_relu_backward(dout: np.ndarray, cache: tuple) -> Grads:
     """Backward of :func:`conv_relu_forward`. dout: (N, F, H', W').
 
-    Returns dx (N, C, H, W) or None when ``need_dx`` is False, dw (F, C, HH, WW), db (F,).
+    Returns dx (N, C, H, W), dw (F, C, HH, WW), db (F,).
     """
     conv_cache, relu_cache = cache
     da = relu_backward(dout, relu_cache)
-    return conv_backward(da, conv_cache, need_dx=need_dx)
+    return conv_backward(da, conv_cache)
 
 
 def conv_relu_pool_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
@@ -70,12 +70,12 @@ def conv_relu_pool_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
     return out, (conv_cache, pool_cache, relu_cache)
 
 
-def conv_relu_pool_backward(dout: np.ndarray, cache: tuple, need_dx: bool = True) -> Grads:
+def conv_relu_pool_backward(dout: np.ndarray, cache: tuple) -> Grads:
     """Backward of :func:`conv_relu_pool_forward`. dout: (N, F, H'', W'').
 
-    Returns dx (N, C, H, W) or None when ``need_dx`` is False, dw (F, C, HH, WW), db (F,).
+    Returns dx (N, C, H, W), dw (F, C, HH, WW), db (F,).
     """
     conv_cache, pool_cache, relu_cache = cache
     dpooled = relu_backward(dout, relu_cache)
     da = max_pool_backward(dpooled, pool_cache)
-    return conv_backward(da, conv_cache, need_dx=need_dx)
+    return conv_backward(da, conv_cache)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn._checks import as_dtype, as_float_array, as_label_array, check_int, check_seed
+from cs_nn._util.speed import speed_path
 from cs_nn.layers import (
     conv_relu_pool_backward,
     conv_relu_pool_forward,
@@ -133,6 +134,7 @@ class ThreeLayerConvNet:
                              "channel-first (N, C, H, W)")
         return X.astype(self.dtype, copy=False)  # compute in the parameters' dtype
 
+    @speed_path("models", "convnet_loss")
     def loss(self, X: np.ndarray, y: np.ndarray | None = None
              ) -> np.ndarray | tuple[float, dict[str, np.ndarray]]:
         """Class scores, or loss and gradients.
@@ -164,8 +166,7 @@ class ThreeLayerConvNet:
         loss, dscores = softmax_loss(scores, y)
         dh2, grads["W3"], grads["b3"] = linear_backward(dscores, cache3)
         dh1, grads["W2"], grads["b2"] = linear_relu_backward(dh2, cache2)
-        # The first layer's input is data: nobody needs dX, so skip that col2im.
-        _, grads["W1"], grads["b1"] = conv_relu_pool_backward(dh1, cache1, need_dx=False)
+        _, grads["W1"], grads["b1"] = conv_relu_pool_backward(dh1, cache1)
         for name in ("W1", "W2", "W3"):
             reg_loss, dw = l2_regularization(p[name], self.reg)
             loss += reg_loss

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn._checks import as_dtype, as_float_array, as_label_array, check_seed
+from cs_nn._util.speed import speed_path
 from cs_nn.layers import (
     ACTIVATIONS,
     NORMALIZATIONS,
@@ -198,6 +199,7 @@ class FullyConnectedNet:
                              f"{self.input_dim}) or build the model with input_dim={d}")
         return X.astype(self.dtype, copy=False)  # compute in the parameters' dtype
 
+    @speed_path("models", "fcnet_loss")
     def loss(self, X: np.ndarray, y: np.ndarray | None = None
              ) -> np.ndarray | tuple[float, dict[str, np.ndarray]]:
         """Class scores (test mode) or loss and gradients (training mode).
@@ -229,9 +231,7 @@ class FullyConnectedNet:
         h = X
         caches = []  # one (linear, normalisation, activation, dropout) tuple per hidden layer
         for i in range(1, L):
-            # X was checked for NaN / inf above: the first layer need not scan it again
-            h, lin_cache = linear_forward(h, p[f"W{i}"], p[f"b{i}"],
-                                          check_x_finite=i > 1)  # (N, H_i)
+            h, lin_cache = linear_forward(h, p[f"W{i}"], p[f"b{i}"])  # (N, H_i)
             norm_cache = None
             if norm_forward is not None:
                 h, norm_cache = norm_forward(h, p[f"gamma{i}"], p[f"beta{i}"],
@@ -241,8 +241,7 @@ class FullyConnectedNet:
             if self.use_dropout:
                 h, drop_cache = dropout_forward(h, dropout_param)
             caches.append((lin_cache, norm_cache, act_cache, drop_cache))
-        scores, out_cache = linear_forward(h, p[f"W{L}"], p[f"b{L}"],
-                                           check_x_finite=L > 1)  # (N, C)
+        scores, out_cache = linear_forward(h, p[f"W{L}"], p[f"b{L}"])  # (N, C)
         # END SOLUTION
         if not train:
             return scores
@@ -250,9 +249,7 @@ class FullyConnectedNet:
         grads: dict[str, np.ndarray] = {}
         # BEGIN SOLUTION
         loss, dscores = softmax_loss(scores, y)
-        # the first layer's input is the data: its gradient dx is never needed
-        dh, grads[f"W{L}"], grads[f"b{L}"] = linear_backward(dscores, out_cache,
-                                                             need_dx=L > 1)
+        dh, grads[f"W{L}"], grads[f"b{L}"] = linear_backward(dscores, out_cache)
         for i in range(L - 1, 0, -1):
             lin_cache, norm_cache, act_cache, drop_cache = caches[i - 1]
             if drop_cache is not None:
@@ -260,12 +257,11 @@ class FullyConnectedNet:
             dh = act_backward(dh, act_cache)
             if norm_cache is not None:
                 dh, grads[f"gamma{i}"], grads[f"beta{i}"] = norm_backward(dh, norm_cache)
-            dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, lin_cache, need_dx=i > 1)
-        if self.reg != 0:  # with reg = 0 the penalty and its gradient are exactly zero
-            for i in range(1, L + 1):
-                reg_loss, dw = l2_regularization(p[f"W{i}"], self.reg)
-                loss += reg_loss
-                grads[f"W{i}"] = grads[f"W{i}"] + dw
+            dh, grads[f"W{i}"], grads[f"b{i}"] = linear_backward(dh, lin_cache)
+        for i in range(1, L + 1):
+            reg_loss, dw = l2_regularization(p[f"W{i}"], self.reg)
+            loss += reg_loss
+            grads[f"W{i}"] = grads[f"W{i}"] + dw
         # END SOLUTION
         return loss, grads
 

@@ -1,0 +1,12 @@
+"""The instructor's speed path: faster equivalents of a few learner-facing functions.
+
+Instructor-only: the student release does not ship this package, so there the learner's
+own code runs (see :mod:`cs_nn._util.speed`, which routes ``@speed_path("<module>")`` functions
+to ``cs_nn._fast.<module>.<name>``). Every function here is proven equal to its plain
+counterpart by ``tests/test_fast_*.py`` (float64 to about 1e-12, float32 to tolerance).
+
+- ``conv``: chunked im2col from a window view, kept columns, flat stride-1 col2im, threads.
+- ``pool``: max pooling without a Python loop over output positions.
+- ``optim``: in-place state updates on arrays the update rule allocated itself.
+- ``models``: the models' loss without dx for the data layer and without re-scanning X.
+"""

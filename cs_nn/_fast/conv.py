@@ -1,0 +1,228 @@
+"""Fast convolution: the speed path of :mod:`cs_nn.layers.conv` (instructor-only).
+
+Same contract and results as the plain im2col functions (tests/test_fast_conv.py proves it),
+faster on the shapes the course trains (see the project's PERFORMANCE notes):
+
+- the columns come from a strided *view* of the padded input (no copy) followed by one
+  transposed copy, a few images at a time so they are still in cache for the matrix product;
+- small layers keep the forward's columns for the backward (rebuilding costs a second copy);
+  large ones rebuild them chunk by chunk in a (C*HH*WW, m*H'*W') layout, so dw is ONE product
+  per chunk of m images, computed as its transpose ``cols @ dout.T`` (OpenBLAS runs that
+  markedly faster than ``dout @ cols.T``);
+- for stride 1, col2im works on a flat, zero-padded layout where every filter offset is one
+  contiguous run;
+- with a multi-threaded BLAS, pieces of the batch run on separate threads (_parallel.py);
+- ``conv_backward(..., need_dx=False)`` skips dx for a network's first layer (its input is
+  data), which the fast models use.
+
+float32 stays float32 throughout.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import reduce
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from cs_nn._checks import as_float_array, check_shape
+from cs_nn._fast._parallel import map_ranges
+from cs_nn.layers import conv as plain_conv
+from cs_nn.layers.conv import ConvCache, check_conv_inputs
+
+# Bytes of columns built per step: about the size of a core's L2 cache share.
+_CHUNK_BYTES = 1_500_000
+# Bytes of col2im gradient columns per step (stride 1); measured best a little larger.
+_DX_CHUNK_BYTES = 4_000_000
+# Up to this many bytes, the forward keeps its columns for the backward (else rebuilt there).
+_KEEP_COLS_BYTES = 16_000_000
+# With a multi-threaded BLAS, images are split over threads in pieces of at least this many
+# bytes of columns (see _parallel.py); smaller layers run on the calling thread.
+_PARALLEL_MIN_BYTES = 1_000_000
+
+
+class FastConvCache(tuple):
+    """(padded x, w, stride, pad, x shape, kept columns or None) of a fast forward."""
+
+    __slots__ = ()
+
+
+def _pad(x: np.ndarray, pad: int) -> np.ndarray:
+    """Zero-pad the last two axes by ``pad`` on each side (a fresh array, x untouched)."""
+    if pad == 0:
+        return x
+    n, c, h, w = x.shape
+    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=x.dtype)
+    xp[:, :, pad:pad + h, pad:pad + w] = x
+    return xp
+
+
+def _chunk_size(per_image_bytes: int, n: int, chunk_bytes: int = _CHUNK_BYTES) -> int:
+    return max(1, min(n, chunk_bytes // max(1, per_image_bytes)))
+
+
+def _windows(xp: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
+    """Strided view (N, C, HH, WW, H', W') of every window of the padded input; no copy."""
+    view = sliding_window_view(xp, (hh, ww), axis=(2, 3))  # (N, C, Hp-HH+1, Wp-WW+1, HH, WW)
+    view = view[:, :, ::stride, ::stride]  # (N, C, H', W', HH, WW)
+    return view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, HH, WW, H', W')
+
+
+def _im2col(windows: np.ndarray, i: int, m: int, buf: np.ndarray) -> np.ndarray:
+    """Columns (C*HH*WW, m*H'*W') of images i..i+m-1, copied into the flat buffer ``buf``.
+
+    Column ``j * H'*W' + p`` is the window of image i+j at output position p, so one matrix
+    product with the chunk's dout in the same (F, m*H'*W') layout sums dw over the chunk.
+    """
+    _, c, hh, ww, h_out, w_out = windows.shape
+    cols = buf[:c * hh * ww * m * h_out * w_out].reshape(c, hh, ww, m, h_out, w_out)
+    cols[...] = windows[i:i + m].transpose(1, 2, 3, 0, 4, 5)  # the one copy: im2col
+    return cols.reshape(c * hh * ww, m * h_out * w_out)
+
+
+def _col2im_stride1(w2: np.ndarray, dout: np.ndarray, pad: int, hh: int, ww: int,
+                    dx: np.ndarray) -> None:
+    """Write dx (N, C, H, W) from dout (N, F, H', W') and w2 (F, C*HH*WW), stride 1 only.
+
+    Flat trick: place each image's dout in the top-left corner of a zero (Hp, Wp) block
+    (the padded input's size) and lay a chunk of m blocks end to end. Then the gradient of
+    filter offset (a, e) lands on ONE contiguous run of the flattened padded input, shifted
+    by ``a * Wp + e``; the zeros spill harmlessly into the next block.
+    """
+    n, f, h_out, w_out = dout.shape
+    _, c, h, width = dx.shape
+    hp, wp = h + 2 * pad, width + 2 * pad
+    dtype = w2.dtype
+    block = hp * wp
+    step = _chunk_size(w2.shape[1] * block * dtype.itemsize, n, _DX_CHUNK_BYTES)
+    spill = (hh - 1) * wp + ww - 1
+    dwide = np.zeros((f, step, hp, wp), dtype=dtype)  # zero margins are written only once
+    flat = np.empty((c, step * block + spill), dtype=dtype)
+    for i in range(0, n, step):
+        m = min(step, n - i)
+        if m < step:  # last, shorter chunk: fresh contiguous buffers
+            dwide = np.zeros((f, m, hp, wp), dtype=dtype)
+            flat = np.empty((c, m * block + spill), dtype=dtype)
+        dwide[:, :, :h_out, :w_out] = dout[i:i + m].transpose(1, 0, 2, 3)  # (F, m, H', W')
+        length = m * block
+        dcols = (w2.T @ dwide.reshape(f, length)).reshape(c, hh, ww, length)
+        flat[:, :length] = dcols[:, 0, 0]  # offset (0, 0) covers the run exactly
+        flat[:, length:] = 0
+        for a in range(hh):
+            for e in range(ww):
+                if a or e:
+                    start = a * wp + e
+                    flat[:, start:start + length] += dcols[:, a, e]
+        dxp = flat[:, :length].reshape(c, m, hp, wp)  # (C, m, Hp, Wp)
+        dx[i:i + m] = dxp[:, :, pad:pad + h, pad:pad + width].transpose(1, 0, 2, 3)
+
+
+def _col2im(w2: np.ndarray, dout: np.ndarray, padded_shape: tuple[int, ...], hh: int, ww: int,
+            stride: int) -> np.ndarray:
+    """Gradient of the padded input, (m, C, Hp, Wp), from dout (m, F, H', W') and w2 (F, C*HH*WW).
+
+    ``dcols = w2.T @ dout`` holds, for every window offset (a, e), the gradient of the input
+    pixel that offset saw; adding each offset's (H', W') block onto a strided slice of the
+    padded input sums every contribution (HH*WW array additions, no loop over pixels).
+    """
+    m, f, h_out, w_out = dout.shape
+    c, hp, wp = padded_shape
+    dcols = np.matmul(w2.T, dout.reshape(m, f, h_out * w_out))  # (m, C*HH*WW, H'*W')
+    dcols = dcols.reshape(m, c, hh, ww, h_out, w_out)
+    dxp = np.zeros((m, c, hp, wp), dtype=w2.dtype)
+    for a in range(hh):
+        for e in range(ww):
+            dxp[:, :, a:a + stride * h_out:stride, e:e + stride * w_out:stride] += dcols[:, :, a, e]
+    return dxp
+
+
+def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
+                 conv_param: Mapping[str, int]) -> tuple[np.ndarray, FastConvCache]:
+    """Same contract and result as :func:`cs_nn.layers.conv.conv_forward`; the cache is
+    this module's own (:class:`FastConvCache`)."""
+    x, w, b, stride, pad, (h_out, w_out) = check_conv_inputs(x, w, b, conv_param)
+    dtype = x.dtype
+    n, c, _, _ = x.shape
+    f, _, hh, ww = w.shape
+    xp = _pad(x, pad)
+    windows = _windows(xp, hh, ww, stride)  # (N, C, HH, WW, H', W') view
+    k, hw = c * hh * ww, h_out * w_out
+    w2 = w.reshape(f, k)  # (F, C*HH*WW)
+    out = np.empty((n, f, hw), dtype=dtype)  # (N, F, H'*W')
+    step = _chunk_size(k * hw * dtype.itemsize, n)
+    keep = n * k * hw * dtype.itemsize <= _KEEP_COLS_BYTES
+    kept = np.empty((n, c, hh, ww, h_out, w_out), dtype=dtype) if keep else None
+
+    def run(lo: int, hi: int) -> None:  # images lo..hi-1, a few at a time (cache-sized)
+        buf = kept if keep else np.empty((step, c, hh, ww, h_out, w_out), dtype=dtype)
+        for i in range(lo, hi, step):
+            m = min(step, hi - i)
+            cols = buf[i:i + m] if keep else buf[:m]  # (m, C, HH, WW, H', W')
+            cols[...] = windows[i:i + m]  # the one copy: im2col
+            np.matmul(w2, cols.reshape(m, k, hw), out=out[i:i + m])  # (m, F, H'*W')
+            out[i:i + m] += b[:, None]
+
+    map_ranges(run, n, _chunk_size(k * hw * dtype.itemsize, n, _PARALLEL_MIN_BYTES))
+    if kept is not None:
+        kept = kept.reshape(n, k, hw)  # (N, C*HH*WW, H'*W')
+    out = out.reshape(n, f, h_out, w_out)
+    return out, FastConvCache((xp, w, stride, pad, x.shape, kept))
+
+
+def conv_backward(dout: np.ndarray, cache: FastConvCache | ConvCache,
+                  need_dx: bool = True) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+    """Same contract and result as :func:`cs_nn.layers.conv.conv_backward`, plus:
+
+    Args:
+        need_dx: set False for a network's first layer (its input is data, whose gradient
+            nobody uses); dx is then not computed and returned as None, saving the col2im.
+    """
+    if not isinstance(cache, FastConvCache):  # from the plain forward: its own backward
+        dx, dw, db = plain_conv.conv_backward.plain(dout, cache)
+        return (dx if need_dx else None), dw, db
+    xp, w, stride, pad, x_shape, kept = cache
+    n, c, h, width = x_shape
+    f, _, hh, ww = w.shape
+    h_out = 1 + (h + 2 * pad - hh) // stride
+    w_out = 1 + (width + 2 * pad - ww) // stride
+    dout = as_float_array("dout", dout, ndim=4, finite=False)
+    check_shape("dout", dout, (n, f, h_out, w_out))
+    dout = dout.astype(w.dtype, copy=False)
+    k, hw = c * hh * ww, h_out * w_out
+    w2 = w.reshape(f, k)  # (F, C*HH*WW)
+    d2 = dout.reshape(n, f, hw)  # (N, F, H'*W')
+    db = d2.sum(axis=(0, 2))
+    step = _chunk_size(k * hw * w.dtype.itemsize, n)
+    windows = _windows(xp, hh, ww, stride)  # (N, C, HH, WW, H', W') view
+    dx = np.empty(x_shape, dtype=w.dtype) if need_dx else None
+
+    def run(lo: int, hi: int) -> np.ndarray:
+        """dx of images lo..hi-1 (written in place) and their share of dw, transposed."""
+        # dw = sum over images of dout[n] @ cols[n].T, computed as its transpose
+        # (C*HH*WW, F): OpenBLAS runs cols @ dout.T markedly faster than dout @ cols.T
+        if kept is not None:
+            dw2t = np.matmul(kept[lo:hi], d2[lo:hi].transpose(0, 2, 1)).sum(axis=0)
+        else:
+            dw2t = np.zeros((k, f), dtype=w.dtype)
+            buf = np.empty(k * step * hw, dtype=w.dtype)
+            dbuf = np.empty(f * step * hw, dtype=w.dtype)
+            for i in range(lo, hi, step):
+                m = min(step, hi - i)
+                cols = _im2col(windows, i, m, buf)  # (C*HH*WW, m*H'*W'), rebuilt per chunk
+                dchunk = dbuf[:f * m * hw].reshape(f, m, hw)
+                dchunk[...] = d2[i:i + m].transpose(1, 0, 2)  # (F, m, H'*W') like cols
+                dw2t += cols @ dchunk.reshape(f, m * hw).T  # one product sums the chunk
+        if dx is not None and stride == 1:
+            _col2im_stride1(w2, dout[lo:hi], pad, hh, ww, dx[lo:hi])
+        elif dx is not None:
+            for i in range(lo, hi, step):
+                j = min(i + step, hi)
+                dxp = _col2im(w2, dout[i:j], xp.shape[1:], hh, ww, stride)  # (m, C, Hp, Wp)
+                dx[i:j] = dxp[:, :, pad:pad + h, pad:pad + width]
+        return dw2t
+
+    parts = map_ranges(run, n, _chunk_size(k * hw * w.dtype.itemsize, n, _PARALLEL_MIN_BYTES))
+    dw2t = reduce(np.add, parts)  # in range order: the sum does not depend on thread timing
+    dw = np.ascontiguousarray(dw2t.T).reshape(w.shape)
+    return dx, dw, db
