@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from cs_nn.instructor.grading.lms import VISIBILITIES, build_gradescope_bundle
+
 NAME = "gradescope"
 HELP = "build a Gradescope autograder bundle (setup.sh, run_autograder -> results.json)"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from cs_nn.instructor.grading.lms import VISIBILITIES
-
     parser.add_argument("out_zip", metavar="OUT.zip", help="the autograder zip to write")
     parser.add_argument("--inputs", metavar="DIR", help="input folder (default: ./input_files)")
     parser.add_argument("--key", metavar="DIR",
@@ -22,8 +22,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cs_nn.instructor.grading.lms import build_gradescope_bundle
-
     path = build_gradescope_bundle(args.out_zip, args.inputs, args.key, args.visibility)
     print(f"wrote the Gradescope autograder {path}: upload it as the assignment's autograder "
           f"(Configure Autograder -> Zip file upload); test visibility: {args.visibility}")

@@ -34,11 +34,10 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
-def compute_expected(learner_dir: Path | None = None) -> dict[str, object]:
-    """{case name: {"function", "inputs", "outputs"}} (JSON-ready) from the reference."""
-    from cs_nn.instructor.release import project_root
-
-    learner_dir = Path(learner_dir) if learner_dir else project_root() / LEARNER_TESTS
+def compute_expected(learner_dir: Path) -> dict[str, object]:
+    """{case name: {"function", "inputs", "outputs"}} (JSON-ready) from the reference, for
+    the learner tests in ``learner_dir`` (a project's tests/learner/)."""
+    learner_dir = Path(learner_dir)
     saved = {k: sys.modules.get(k) for k in ("learner_support", "learner_cases")}
     try:
         support = _load(learner_dir / "learner_support.py", "learner_support")
@@ -63,7 +62,7 @@ def compute_expected(learner_dir: Path | None = None) -> dict[str, object]:
                 sys.modules[k] = v
 
 
-def write_expected(path: Path, learner_dir: Path | None = None) -> Path:
+def write_expected(path: Path, learner_dir: Path) -> Path:
     """Write expected.json to ``path`` (atomically); returns the path."""
     data = compute_expected(learner_dir)
     atomic_write_text(Path(path), json.dumps(data, indent=None, separators=(",", ":")) + "\n")

@@ -34,6 +34,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cs_nn.course.selfcheck import check_outputs, load_data
+from cs_nn.instructor.grading.grade import build_key, grade_submission
+from cs_nn.instructor.release import project_root
+from cs_nn.instructor.release_verify import release_env
 from cs_nn.instructor.scripted_learner import SOLUTIONS, ScriptedLearner
 
 LEARNER_TESTS = "tests/learner"
@@ -99,8 +103,6 @@ def graded_status(python: str, release: Path, env: dict[str, str], src_root: Pat
                   ) -> tuple[list[str], int, float, float, str]:
     """(files the release's self-check finds matching, files checked, grader points, max
     points, the output of ``cs-nn check`` run in the release as a learner runs it)."""
-    from cs_nn.course.selfcheck import check_outputs, load_data
-    from cs_nn.instructor.grading.grade import build_key, grade_submission
 
     proc = subprocess.run([python, "-m", "cs_nn.cli", "check"], cwd=release, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -213,8 +215,6 @@ def verify_learner_path(release_dir: str | os.PathLike[str],
     restored to its stubs). ``python``: the interpreter to run the release with (default:
     this one, with the release first on PYTHONPATH); ``notebooks=False`` skips the notebook
     runs (the slowest part)."""
-    from cs_nn.instructor.release import project_root
-    from cs_nn.instructor.release_verify import release_env
 
     release = Path(release_dir).resolve()
     src = Path(src_root).resolve() if src_root is not None else project_root()

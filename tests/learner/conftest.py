@@ -195,5 +195,5 @@ def expected(tmp_path_factory: pytest.TempPathFactory):
     from cs_nn.instructor.learner_expected import write_expected
 
     path = tmp_path_factory.mktemp("learner") / "expected.json"
-    write_expected(path)
+    write_expected(path, Path(__file__).resolve().parent)
     return load_expected(path)

@@ -29,9 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from cs_nn._util.files import atomic_write_bytes, atomic_write_text
+from cs_nn.course.graded import write_reference_outputs
 from cs_nn.course.questions import Question
 from cs_nn.instructor.grading.grade import SubmissionResult, build_key, grade_submission
 from cs_nn.instructor.grading.report import _file_line
+from cs_nn.instructor.release import IGNORE, project_root
 
 PathLike = str | os.PathLike[str]
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
@@ -141,8 +143,6 @@ def build_gradescope_bundle(out_zip: PathLike, input_dir: PathLike | None = None
     requirements.txt (this numpy) and gradescope.json (the visibility)."""
     import numpy as np
 
-    from cs_nn.course.graded import write_reference_outputs
-    from cs_nn.instructor.release import IGNORE, project_root
 
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}, got {visibility!r}")
