@@ -86,7 +86,7 @@ def _linear_forward(inp: Inputs) -> Outputs:
 
 
 @case("linear/backward", "cs_nn.layers.linear.linear_backward", seed=5,
-      hints={"dx": "dx must have x's shape (N, d1, ..., dk): reshape dout @ w.T back",
+      hints={"dx": "dx must have x's shape (N, d1, ..., dk), not the flattened (N, D)",
              "db": "db sums dout over the batch (axis 0)"})(
     lambda rng: {"x": _normal(rng, 3, 2, 3), "w": _normal(rng, 6, 4), "b": _normal(rng, 4),
                  "dout": _normal(rng, 3, 4)})
@@ -131,7 +131,7 @@ for _i, _act in enumerate(ACTIVATION_ARGS):
 # ------------------------------------------------------------------ 03 softmax and L2
 @case("softmax_loss", "cs_nn.layers.losses.softmax_loss", seed=20,
       hints={"loss": "the MEAN cross-entropy over the N samples, -log softmax(scores)[i, y_i]",
-             "dscores": "(softmax(scores) - one_hot(y)) / N: the loss is a mean over N"})(
+             "dscores": "the loss is a MEAN over the N samples, and so is its gradient"})(
     lambda rng: {"scores": _normal(rng, 5, 4) * 3, "y": rng.integers(0, 4, 5)})
 def _softmax_loss(inp: Inputs) -> Outputs:
     from cs_nn.layers import softmax_loss

@@ -26,8 +26,8 @@ def test_fcnet_gradients_numerically(reg):
                                           model.params[name], verbose=False, h=1e-6)
         compare(f"FullyConnectedNet grads['{name}'] (against the numeric gradient), reg={reg}",
                 grads[name], numeric, rtol=1e-6,
-                hint="the regularisation adds reg * W to each weight's gradient (not to "
-                     "biases)" if reg else "")
+                hint="the L2 penalty acts on the weights only, not on the biases" if reg
+                else "")
 
 
 def test_fcnet_initial_loss_is_about_log_c():
