@@ -45,6 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-venv", action="store_true",
                         help="--verify the learner path with this interpreter (the release first "
                              "on PYTHONPATH) instead of a fresh venv with the release installed")
+    parser.add_argument("--venv-install", metavar="REQ", nargs="+", default=[],
+                        help="more requirements the student README installs into the fresh "
+                             "venv, e.g. torch==2.13.0 for the PyTorch notebooks")
     parser.add_argument("--no-notebooks", action="store_true",
                         help="--verify the learner path without running the notebooks (fast)")
 
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
     report = verify_release(args.out_dir, args.tests, reference=args.src or project_root())
     print(report.summary())
     learner = verify_learner(args.out_dir, args.src, fresh_venv=not args.no_venv,
-                             notebooks=not args.no_notebooks)
+                             notebooks=not args.no_notebooks, extra=args.venv_install)
     print(learner.summary())
     print("what a learner sees from the learner tests in the untouched release:\n"
           + learner.untouched_summary)

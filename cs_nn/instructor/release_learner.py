@@ -193,13 +193,15 @@ def _summary_block(output: str) -> str:
     return output[output.rfind("\n", 0, start) + 1:].strip() if start != -1 else output[-1500:]
 
 
-def fresh_venv_python(release: Path, where: Path) -> str:
-    """A new virtual environment with the release installed as its README says; its python."""
+def fresh_venv_python(release: Path, where: Path, extra: Sequence[str] = ()) -> str:
+    """A new virtual environment with the release installed as its README says (plus the
+    ``extra`` requirements the README adds, e.g. PyTorch for the PyTorch notebooks); its
+    python."""
     venv = where / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
     for cmd in (["-m", "pip", "install", "-q", "--upgrade", "pip"],
-                ["-m", "pip", "install", "-q", "-e", f"{release}[dev]"],
+                ["-m", "pip", "install", "-q", "-e", f"{release}[dev]", *extra],
                 ["-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"]):
         proc = subprocess.run([python, *cmd], capture_output=True, text=True, timeout=1800)
         if proc.returncode != 0:
@@ -315,13 +317,14 @@ def verify_learner_path(release_dir: str | os.PathLike[str],
 
 def verify_learner(release_dir: str | os.PathLike[str],
                    src_root: str | os.PathLike[str] | None = None, fresh_venv: bool = True,
-                   notebooks: bool = True) -> LearnerPathReport:
-    """:func:`verify_learner_path`, by default in a fresh venv with the release installed."""
+                   notebooks: bool = True, extra: Sequence[str] = ()) -> LearnerPathReport:
+    """:func:`verify_learner_path`, by default in a fresh venv with the release installed
+    (and the ``extra`` requirements)."""
     if not fresh_venv:
         return verify_learner_path(release_dir, src_root, notebooks=notebooks)
     with tempfile.TemporaryDirectory(prefix="cs_nn_learner_venv_") as tmp:
         t0 = time.perf_counter()
-        python = fresh_venv_python(Path(release_dir).resolve(), Path(tmp))
+        python = fresh_venv_python(Path(release_dir).resolve(), Path(tmp), extra)
         seconds = time.perf_counter() - t0
         print(f"[learner path] fresh venv with the release installed: {seconds:.0f} s")
         report = verify_learner_path(release_dir, src_root, python=python, notebooks=notebooks)
