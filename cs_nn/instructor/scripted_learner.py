@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cs_nn.course.stubs import STUB_RE
 from cs_nn.instructor.release import MARKER_FILE, find_regions
 
 SOLUTIONS = Path("tests") / "learner_solutions"
@@ -23,15 +24,17 @@ REGION_HEADER = re.compile(r"^# REGION (?P<function>[\w.]+)(?: (?P<index>\d+))?\
 
 
 def _stub_raises(tree: ast.AST, function: str) -> list[ast.Raise]:
-    """The stub statements of ``function`` in a release module, in source order."""
+    """The stub statements of ``function`` (module.qualname) in a release module, in order."""
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
             call = node.exc
             if (getattr(call.func, "id", "") == "NotImplementedError" and call.args
-                    and isinstance(call.args[0], ast.Constant)
-                    and str(call.args[0].value).startswith(f"{function}:")):
-                found.append(node)
+                    and isinstance(call.args[0], ast.Constant)):
+                m = STUB_RE.search(str(call.args[0].value))
+                if m and f"{m['file'].removesuffix('.py').replace('/', '.')}.{m['name']}" \
+                        == function:
+                    found.append(node)
     return sorted(found, key=lambda n: n.lineno)
 
 

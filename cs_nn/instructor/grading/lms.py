@@ -33,7 +33,8 @@ from cs_nn.course.graded import write_reference_outputs
 from cs_nn.course.questions import Question
 from cs_nn.instructor.grading.grade import SubmissionResult, build_key, grade_submission
 from cs_nn.instructor.grading.report import _file_line
-from cs_nn.instructor.release import IGNORE, project_root
+from cs_nn.instructor.release import project_root
+from cs_nn.instructor.release_files import IGNORE
 
 PathLike = str | os.PathLike[str]
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
