@@ -34,7 +34,9 @@ PACKAGE = "cs_nn._fast"
 
 def installed() -> bool:
     """Whether the instructor's speed path is present (False in the student release)."""
-    return importlib.util.find_spec(PACKAGE) is not None
+    spec = importlib.util.find_spec(PACKAGE)
+    # a regular package only: an empty cs_nn/_fast/ folder left in a release is a namespace
+    return spec is not None and spec.origin not in (None, "namespace")
 
 
 def speed_path(module: str, name: str | None = None) -> Callable[[F], F]:
