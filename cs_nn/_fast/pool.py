@@ -37,7 +37,7 @@ def max_pool_forward(x: np.ndarray, pool_param: Mapping[str, int]
     """Same contract and result as :func:`cs_nn.layers.pool.max_pool_forward`; the cache is
     this module's own (:class:`FastPoolCache`)."""
     ph, pw, stride = pool_settings(pool_param)
-    x = as_float_array("x", x, ndim=4, finite=False)
+    x = as_float_array("x", x, ndim=4)  # NaN / inf refused, as in the plain code
     h_out, w_out = pool_output_shape(x.shape, ph, pw, stride)
     if stride == ph == pw:  # non-overlapping: reduce the k*k strided sub-images
         parts = [x[:, :, a:a + stride * h_out:stride, e:e + stride * w_out:stride]
