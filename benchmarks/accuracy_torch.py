@@ -67,10 +67,12 @@ def main() -> int:
         num_train=args.num_train, data_root=args.data_root).validate()
     print(config, flush=True)
     start = time.perf_counter()
-    result = train_torch(config, progress=sys.stderr.isatty())
+    def show(h) -> None:
+        print(f"step {h.eval_steps[-1]:6d}  train acc {h.train_acc[-1]:.4f}  val acc "
+              f"{h.val_acc[-1]:.4f}  ({h.seconds:.0f} s)", flush=True)
+
+    result = train_torch(config, progress=sys.stderr.isatty(), on_eval=show)
     h = result.history
-    for step, tr, va in zip(h.eval_steps, h.train_acc, h.val_acc):
-        print(f"step {step:6d}  train acc {tr:.4f}  val acc {va:.4f}")
     print(f"best val acc {h.best_val_acc:.4f} at step {h.best_step}; "
           f"test accuracy {result.accuracies['test']:.4f}; training {h.seconds:.0f} s "
           f"({h.seconds / h.num_steps * 1000:.1f} s per 1000 steps), total "

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 
 from cs_nn.models import FullyConnectedNet
 from cs_nn.optim import sgd

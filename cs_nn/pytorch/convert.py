@@ -15,8 +15,8 @@ import numpy as np
 import torch
 
 from cs_nn.models import FullyConnectedNet
-from cs_nn.pytorch.mlp import MLP
 from cs_nn.pytorch.device import seeded
+from cs_nn.pytorch.mlp import MLP
 
 NOTEBOOK = "11_from_numpy_to_pytorch"
 _DTYPES = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
@@ -56,6 +56,7 @@ def torch_to_fcnet(mlp: MLP, *, reg: float = 0.0) -> FullyConnectedNet:
                             num_classes=cfg["n_classes"], dropout=cfg["dropout"], reg=reg,
                             dtype=np_dtype, seed=0, activation=cfg["activation"])
     for i, layer in enumerate(layers, start=1):
-        net.params[f"W{i}"] = layer.weight.detach().cpu().numpy().T.astype(np_dtype)  # (D_in, D_out)
+        W = layer.weight.detach().cpu().numpy().T  # (D_out, D_in) -> (D_in, D_out)
+        net.params[f"W{i}"] = W.astype(np_dtype)
         net.params[f"b{i}"] = layer.bias.detach().cpu().numpy().astype(np_dtype)
     return net

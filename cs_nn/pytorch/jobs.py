@@ -27,10 +27,9 @@ from cs_nn.pytorch.device import seeded
 from cs_nn.pytorch.loop import OPTIMIZERS, History, evaluate, fit
 from cs_nn.pytorch.mlp import MLP
 from cs_nn.pytorch.preact import PreActConvNet
+from cs_nn.training import TORCH_DATASETS, TORCH_MODELS
 
 NOTEBOOK = "13_pytorch_convnets"
-TORCH_DATASETS = ("fashion-mnist", "mnist", "cifar10", "fer2013")
-TORCH_MODELS = ("mlp", "cnn", "preact")
 #: validation images held out of the training files (FER2013 uses its PublicTest split)
 NUM_VAL = {"fashion-mnist": 10_000, "mnist": 10_000, "cifar10": 2_000}
 CNN_CONFIGS = {"fashion-mnist": FASHION_CONFIG, "mnist": FASHION_CONFIG,
@@ -130,7 +129,7 @@ def build_torch_model(config: TorchTrainConfig, image_shape: tuple[int, ...],
 
 
 def train_torch(config: TorchTrainConfig, data: dict[str, Any] | None = None,
-                progress: bool = True) -> TorchTrainResult:
+                progress: bool = True, on_eval: Any = None) -> TorchTrainResult:
     """Load the data (unless given), build the model, :func:`fit` it, measure val / test."""
     config.validate()
     data = load_torch_data(config) if data is None else data
@@ -142,7 +141,8 @@ def train_torch(config: TorchTrainConfig, data: dict[str, Any] | None = None,
                   weight_decay=config.weight_decay, batch_size=config.batch_size,
                   num_epochs=config.num_epochs, num_steps=config.num_steps,
                   eval_every=config.eval_every, patience=config.patience, cosine=config.cosine,
-                  seed=config.seed, device=config.device, augment=augment, progress=progress)
+                  seed=config.seed, device=config.device, augment=augment, progress=progress,
+                  on_eval=on_eval)
     model.eval()
     accuracies = {"val": evaluate(model, data["X_val"], data["y_val"])[1],
                   "test": evaluate(model, data["X_test"], data["y_test"])[1]}

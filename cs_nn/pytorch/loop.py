@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 from torch import nn
 
 from cs_nn.pytorch.device import seeded, select_device
@@ -146,8 +146,8 @@ def fit(model: nn.Module, data: Mapping[str, Any], *, optimizer: str = "adam", l
         num_epochs: float | None = None, num_steps: int | None = None,
         eval_every: int | None = None, patience: int | None = None, cosine: bool = False,
         seed: int = 0, device: str | torch.device | None = None, augment: Augment | None = None,
-        max_train_eval: int = 2000, restore_best: bool = True, progress: bool = True
-        ) -> History:
+        max_train_eval: int = 2000, restore_best: bool = True, progress: bool = True,
+        on_eval: Callable[[History], None] | None = None) -> History:
     """Train ``model`` (in place) with cross-entropy and return its :class:`History`.
 
     Args:
@@ -165,6 +165,7 @@ def fit(model: nn.Module, data: Mapping[str, Any], *, optimizer: str = "adam", l
         max_train_eval: training accuracy is measured on this many fixed training samples.
         restore_best: end with the weights of the best validation evaluation.
         progress: show a tqdm progress bar.
+        on_eval: called with the history after every evaluation (e.g. to print or plot).
     """
     _check_data(data)
     if (num_epochs is None) == (num_steps is None):
@@ -212,6 +213,9 @@ def fit(model: nn.Module, data: Mapping[str, Any], *, optimizer: str = "adam", l
                     since_best += 1
                 bar.set_postfix(loss=f"{history.train_loss[-1]:.3f}",
                                 val_acc=f"{history.val_acc[-1]:.3f}")
+                if on_eval is not None:
+                    history.seconds = time.perf_counter() - start
+                    on_eval(history)
                 if patience is not None and since_best >= patience:
                     history.stopped_early = step < total
                     bar.update(1)
