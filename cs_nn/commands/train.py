@@ -158,13 +158,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_torch(args: argparse.Namespace) -> int:
-    try:
-        import torch
-
+    try:  # cs_nn.pytorch first: without torch it says how to install it
         from cs_nn.pytorch.jobs import TorchTrainConfig, save_torch_run, train_torch
     except ImportError as exc:
         print(f"cs-nn train: error: {exc}", file=sys.stderr)
         return 1
+    import torch
 
     if args.threads is not None:
         torch.set_num_threads(args.threads)

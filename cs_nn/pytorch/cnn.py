@@ -25,10 +25,10 @@ from torch import nn
 NOTEBOOK = "13_pytorch_convnets"
 
 FASHION_CONFIG: dict[str, Any] = {"in_channels": 1, "image_size": 28, "num_classes": 10,
-                                  "channels": [32, 64], "convs_per_block": 2,
+                                  "channels": [32, 64], "convs_per_block": 1,
                                   "hidden_dim": 256, "dropout": 0.3}
 FER_CONFIG: dict[str, Any] = {"in_channels": 1, "image_size": 48, "num_classes": 7,
-                              "channels": [32, 64, 128, 256], "convs_per_block": 1,
+                              "channels": [16, 32, 64, 128], "convs_per_block": 1,
                               "hidden_dim": 256, "dropout": 0.4}
 CIFAR_CONFIG: dict[str, Any] = {"in_channels": 3, "image_size": 32, "num_classes": 10,
                                 "channels": [32, 64, 128], "convs_per_block": 1,
