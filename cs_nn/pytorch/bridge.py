@@ -146,3 +146,15 @@ def train_side_by_side(model: FullyConnectedNet, data: Mapping[str, Any], *, lr:
             h_t.val_acc.append(evaluate(mlp, data["X_val"], data["y_val"])[1])
     h_t.seconds = time.perf_counter() - start
     return SideBySide(h_np, h_t, net, mlp)
+
+
+def seed_003_inputs(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Seed 003's CIFAR-10 preprocessing for the MLP: pixel values 0..255 (the loaders give
+    [0, 1]), flattened to (N, 3072), minus the per-pixel mean of the training images (no
+    division by a standard deviation). Returns a new dict with X_* replaced (float32)."""
+    from cs_nn.data import flatten, subtract_mean
+
+    scaled = {k: (np.asarray(v, dtype=np.float32) * np.float32(255.0) if k.startswith("X_")
+                  else v) for k, v in data.items()}
+    out, _ = subtract_mean(flatten(scaled))
+    return out
