@@ -50,12 +50,18 @@ def main() -> int:
                              for i in range(0, len(data["X_test"]), 1000)])
     acc_np = float(np.mean(scores.argmax(1) == data["y_test"]))
     acc_t = evaluate(runs.torch_model, data["X_test"], data["y_test"])[1]
-    diff = np.max(np.abs(np.array(runs.numpy.train_loss) - np.array(runs.torch.train_loss)))
+    gaps = np.abs(np.array(runs.numpy.train_loss) - np.array(runs.torch.train_loss))
+    diff = float(gaps.max())
+    apart = {tol: int(np.argmax(gaps > tol)) + 1 if (gaps > tol).any() else None
+             for tol in (1e-10, 1e-6, 1e-2)}
     epochs = args.steps / runs.numpy.steps_per_epoch
     print(f"{len(data['y_train'])} training images, {args.steps} steps = {epochs:.2f} epochs, "
           f"{args.dtype}, {args.threads} thread(s)")
     print(f"test accuracy: numpy {acc_np:.4f}, PyTorch {acc_t:.4f}; largest loss difference "
           f"{diff:.2e}")
+    for tol, step in apart.items():
+        print(f"  losses first differ by more than {tol:g} at step "
+              f"{step if step else 'never'}")
     t_np, t_t = runs.numpy.seconds / epochs, runs.torch.seconds / epochs
     print(f"time per epoch (training steps + evaluations): numpy {t_np:.2f} s, PyTorch "
           f"{t_t:.2f} s, ratio {t_np / t_t:.2f}x")

@@ -3,10 +3,13 @@
 The shipped model (``weights/fer_cnn.npz``) is a :class:`~cs_nn.pytorch.cnn.SmallCNN` with
 :data:`~cs_nn.pytorch.cnn.FER_CONFIG`, made by::
 
-    cs-nn train --framework torch --dataset fer2013 --model cnn --augment \\
-        --epochs 30 --batch-size 64 --lr 1e-3 --weight-decay 1e-4 --out runs/fer-cnn
+    CS_NN_DATA=../shared/data python benchmarks/accuracy_torch.py --dataset fer2013 \\
+        --augment --epochs 6 --weight-decay 1e-4 --eval-every 224 --threads 1 --save runs/fer
 
-and copied here; its metadata records the exact config, the preprocessing and the accuracies.
+(the same run as ``cs-nn train --framework torch --dataset fer2013 --model cnn --augment
+--epochs 6 --batch-size 64 --reg 1e-4 --eval-every 224 --threads 1``), then copied here. Its
+metadata records the exact config, the preprocessing and the accuracies (PrivateTest 0.554
+after 6 epochs, 935 s on one busy CPU thread).
 """
 
 from __future__ import annotations
