@@ -22,7 +22,7 @@ def test_deep_fer_model(img_folder, model=None):  # noqa: ANN001 - the seed's si
     (sorted file names), predicted by a PyTorch CNN file; ``model=None`` uses the course's
     trained FER2013 CNN. Needs PyTorch, imported only now: see
     :func:`cs_nn.pytorch.fer.test_deep_fer_model`."""
-    from cs_nn.pytorch.fer import DEFAULT_FER_MODEL
-    from cs_nn.pytorch.fer import test_deep_fer_model as run
+    from cs_nn.pytorch.fer import DEFAULT_FER_MODEL  # lazy: imports torch
+    from cs_nn.pytorch.fer import test_deep_fer_model as run  # lazy: imports torch
 
     return run(img_folder, DEFAULT_FER_MODEL if model is None else model)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from cs_nn._util.files import check_writable
 from cs_nn.commands import print_table
+from cs_nn.course.questions import all_questions, missing_note, split_available
 from cs_nn.instructor.grading.batch import GradingInterrupted, expand_submissions, grade_many
 from cs_nn.instructor.grading.grade import build_key
 from cs_nn.instructor.grading.report import write_feedback, write_grades_csv
-from cs_nn.course.questions import all_questions, missing_note, split_available
 
 NAME = "grade"
 HELP = "grade submissions (folders or zips, or folders of them): grades.csv + feedback files"

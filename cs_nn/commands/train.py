@@ -159,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_torch(args: argparse.Namespace) -> int:
     try:  # cs_nn.pytorch first: without torch it says how to install it
-        from cs_nn.pytorch.jobs import TorchTrainConfig, save_torch_run, train_torch
+        from cs_nn.pytorch.jobs import TorchTrainConfig, save_torch_run, train_torch  # torch
     except ImportError as exc:
         print(f"cs-nn train: error: {exc}", file=sys.stderr)
         return 1

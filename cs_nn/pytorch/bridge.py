@@ -21,6 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812 - the PyTorch convention
 
+from cs_nn.data import flatten, subtract_mean
 from cs_nn.models import FullyConnectedNet
 from cs_nn.optim import sgd
 from cs_nn.pytorch.convert import fcnet_to_torch
@@ -152,8 +153,6 @@ def seed_003_inputs(data: Mapping[str, Any]) -> dict[str, Any]:
     """Seed 003's CIFAR-10 preprocessing for the MLP: pixel values 0..255 (the loaders give
     [0, 1]), flattened to (N, 3072), minus the per-pixel mean of the training images (no
     division by a standard deviation). Returns a new dict with X_* replaced (float32)."""
-    from cs_nn.data import flatten, subtract_mean
-
     scaled = {k: (np.asarray(v, dtype=np.float32) * np.float32(255.0) if k.startswith("X_")
                   else v) for k, v in data.items()}
     out, _ = subtract_mean(flatten(scaled))

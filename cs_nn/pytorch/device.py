@@ -65,5 +65,5 @@ def seeded(seed: int | None) -> Iterator[None]:
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int or None, got {seed!r}")
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        torch.default_generator.manual_seed(seed)  # scoped: fork_rng restores it on exit
         yield

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from cs_nn.course.delivery import load_images
 from cs_nn.pytorch.jobs import prepare_pixels
 from cs_nn.pytorch.loop import predict
 from cs_nn.pytorch.saving import ModelFileError, load_model
@@ -41,8 +42,6 @@ def test_deep_fer_model(img_folder: str | os.PathLike[str],
         preds: (N,) int64 numpy vector of class indices 0..6 (Angry, Disgust, Fear, Happy,
         Sad, Surprise, Neutral), one per image.
     """
-    from cs_nn.delivery import load_images
-
     net, metadata = load_model(model)
     prep = metadata.get("preprocessing")
     if not prep or "image_shape" not in prep:

@@ -21,13 +21,18 @@ from typing import Any
 import numpy as np
 from torch import nn
 
+from cs_nn._util.files import atomic_write_text
+from cs_nn.course.plotting import save_figure
+from cs_nn.course.training import TORCH_DATASETS, TORCH_MODELS
+from cs_nn.data import load_dataset, train_val_split
 from cs_nn.pytorch.augment import flip_and_shift
 from cs_nn.pytorch.cnn import CIFAR_CONFIG, FASHION_CONFIG, FER_CONFIG, SmallCNN
 from cs_nn.pytorch.device import seeded
 from cs_nn.pytorch.loop import OPTIMIZERS, History, evaluate, fit
 from cs_nn.pytorch.mlp import MLP
+from cs_nn.pytorch.plots import plot_history
 from cs_nn.pytorch.preact import PreActConvNet
-from cs_nn.training import TORCH_DATASETS, TORCH_MODELS
+from cs_nn.pytorch.saving import save_model
 
 NOTEBOOK = "13_pytorch_convnets"
 #: validation images held out of the training files (FER2013 uses its PublicTest split)
@@ -92,8 +97,6 @@ def load_torch_data(config: TorchTrainConfig) -> dict[str, Any]:
 
     Returns X_* (N, C, H, W), y_* (N,), class_names, and "preprocessing" (scale, mean, std).
     """
-    from cs_nn.data import load_dataset, train_val_split
-
     config.validate()
     name = config.dataset.replace("-", "_")
     kwargs: dict[str, Any] = {"root": config.data_root}
@@ -158,11 +161,6 @@ def save_torch_run(result: TorchTrainResult, out_dir: str | os.PathLike[str]
     """Write ``model.npz`` (cs_nn.pytorch.saving format), ``curves.png`` and ``summary.json``
     into ``out_dir`` (atomically). Returns the paths."""
     from matplotlib.figure import Figure
-
-    from cs_nn.io import atomic_write_text
-    from cs_nn.plotting import save_figure
-    from cs_nn.pytorch.plots import plot_history
-    from cs_nn.pytorch.saving import save_model
 
     out = Path(out_dir)
     paths = {"model": save_model(out / "model.npz", result.model, metadata=result.metadata)}

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn.arrays import smooth
+from cs_nn._util.arrays import smooth
 from cs_nn.pytorch.loop import History
 
 NOTEBOOK = "13_pytorch_convnets"

@@ -23,8 +23,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from cs_nn.io import atomic_write_bytes
+from cs_nn._util.files import atomic_write_bytes
 from cs_nn.pytorch.cnn import SmallCNN
+from cs_nn.pytorch.device import select_device
 from cs_nn.pytorch.mlp import MLP
 from cs_nn.pytorch.preact import PreActConvNet
 
@@ -136,8 +137,6 @@ def load_model(path: str | os.PathLike[str], *, device: str | torch.device | Non
                                  f"architecture needs {tuple(ref.shape)}")
     model.load_state_dict({k: torch.from_numpy(np.array(v)) for k, v in state.items()})
     if device is not None:
-        from cs_nn.pytorch.device import select_device
-
         model.to(select_device(device))
     model.eval()
     return model, record.get("metadata", {})

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from cs_nn.course.questions import ArraySpec, Question
+from cs_nn.models import FullyConnectedNet
 
 NOTEBOOK = "11_from_numpy_to_pytorch"
 N, D, H, C = 10, 12, 16, 5
@@ -30,8 +31,7 @@ def _inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 
 def _mlp(params: dict[str, np.ndarray]):
-    from cs_nn.models import FullyConnectedNet
-    from cs_nn.pytorch.convert import fcnet_to_torch
+    from cs_nn.pytorch.convert import fcnet_to_torch  # lazy: imports torch
 
     net = FullyConnectedNet([H], input_dim=D, num_classes=C, dtype=np.float64, seed=0,
                             activation="elu")
@@ -42,7 +42,7 @@ def _mlp(params: dict[str, np.ndarray]):
 def _loss(X: np.ndarray, y: np.ndarray, **params: np.ndarray) -> dict[str, np.ndarray]:
     import torch
 
-    from cs_nn.pytorch.bridge import torch_loss_and_grads
+    from cs_nn.pytorch.bridge import torch_loss_and_grads  # lazy: imports torch
 
     mlp = _mlp(params)
     loss, _ = torch_loss_and_grads(mlp, X, y)
@@ -52,7 +52,7 @@ def _loss(X: np.ndarray, y: np.ndarray, **params: np.ndarray) -> dict[str, np.nd
 
 
 def _grads(X: np.ndarray, y: np.ndarray, **params: np.ndarray) -> dict[str, np.ndarray]:
-    from cs_nn.pytorch.bridge import torch_loss_and_grads
+    from cs_nn.pytorch.bridge import torch_loss_and_grads  # lazy: imports torch
 
     return torch_loss_and_grads(_mlp(params), X, y)[1]
 
@@ -60,7 +60,7 @@ def _grads(X: np.ndarray, y: np.ndarray, **params: np.ndarray) -> dict[str, np.n
 def _sgd_losses(X: np.ndarray, y: np.ndarray, **params: np.ndarray) -> dict[str, np.ndarray]:
     import torch
 
-    from cs_nn.pytorch.loop import train_step
+    from cs_nn.pytorch.loop import train_step  # lazy: imports torch
 
     mlp = _mlp(params)
     opt = torch.optim.SGD(mlp.parameters(), lr=LR)
