@@ -98,7 +98,7 @@ def load_torch_data(config: TorchTrainConfig) -> dict[str, Any]:
     Returns X_* (N, C, H, W), y_* (N,), class_names, and "preprocessing" (scale, mean, std).
     """
     config.validate()
-    name = config.dataset.replace("-", "_")
+    name = config.dataset  # cs_nn.data's names: "fashion-mnist", "cifar10", ...
     kwargs: dict[str, Any] = {"root": config.data_root}
     if config.num_train is not None:
         kwargs["num_train"] = config.num_train
