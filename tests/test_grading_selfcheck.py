@@ -99,8 +99,9 @@ def test_no_single_number_answer_can_be_searched_offline(tmp_path):
                 assert "grid" not in entry and entry.get("confirm") is False
                 with pytest.raises(ValueError, match="not confirmed offline"):
                     attack_scalar(entry, float(ref.ravel()[0]) * 1.05, tries=1)
-    assert len(unconfirmed) == 5
-    assert {"l2_out_loss.csv", "softmax_loss_out_loss.csv"} <= set(unconfirmed)
+    assert len(unconfirmed) == 6
+    assert {"l2_out_loss.csv", "softmax_loss_out_loss.csv",
+            "torch_mlp_loss_out_loss.csv"} <= set(unconfirmed)
     for value in (b"2.302585\n", b"7.0\n"):
         out = _write(tmp_path / "out", {"l2_out_loss.csv": value})
         res = check_outputs(out, ROOT / "input_files", ["l2"], data)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from cs_nn._util.files import check_writable
 from cs_nn.commands import print_table
+from cs_nn.course.questions import all_questions, missing_note, split_available
 from cs_nn.instructor.grading.batch import GradingInterrupted, expand_submissions, grade_many
 from cs_nn.instructor.grading.grade import build_key
 from cs_nn.instructor.grading.lms import write_gradebook_csv
@@ -44,7 +45,10 @@ def run(args: argparse.Namespace) -> int:
     check_writable(out / "grades.csv", "--out")
     check_writable(out / "feedback", "--out", folder=True)
     expand_submissions(args.submissions)  # refuse bad arguments before building the key
-    key = build_key(args.inputs, args.key)
+    questions, skipped = split_available(all_questions())
+    if args.key is not None:  # a stored key needs no package to recompute answers
+        questions, skipped = all_questions(), []
+    key = build_key(args.inputs, args.key, questions)
     notes: list[str] = []
     try:
         results = grade_many(args.submissions, key, args.workers,
@@ -64,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
         gradebook = write_gradebook_csv(results, key.questions, args.gradebook)
         print(f"gradebook for the LMS: {gradebook}")
     refused = sum(bool(r.error) for r in results)
+    if skipped:
+        print(missing_note(skipped, "were not graded (pass --key with a stored answer key "
+                                    "to grade them without it)"))
     flagged = sum(bool(r.flags or r.changed) for r in results)
     print(f"\ngraded {len(results)} submissions ({refused} refused, {flagged} flagged: see the "
           f"flags and changed_after_submit columns): {csv_path}, feedback in {out / 'feedback'}")

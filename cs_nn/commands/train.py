@@ -13,6 +13,8 @@ from cs_nn.course.training import (
     DATASETS,
     MODELS,
     RUN_FILES,
+    TORCH_DATASETS,
+    TORCH_MODELS,
     UPDATE_RULES,
     TrainConfig,
     load_data,
@@ -23,7 +25,8 @@ from cs_nn.layers import ACTIVATIONS
 
 NAME = "train"
 HELP = ("train a model on a dataset (default: the offline 8x8 digits) with a progress bar; "
-        "save the curves (PNG) and the model (.npz)")
+        "save the curves (PNG) and the model (.npz); --framework torch trains the PyTorch "
+        "models of notebook 13")
 
 
 def _positive_int(text: str) -> int:
@@ -55,11 +58,17 @@ def _weight_scale(text: str) -> float | str:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     add = parser.add_argument
-    add("--dataset", choices=DATASETS, default=d.dataset,
-        help="dataset (default: digits, bundled with scikit-learn, works offline); fer2013 "
-             "trains on its Training faces and validates on PublicTest (test: PrivateTest)")
-    add("--model", choices=MODELS, default=d.model, help="mlp (FullyConnectedNet) or convnet "
-        "(ThreeLayerConvNet); default mlp")
+    add("--framework", choices=("numpy", "torch"), default="numpy",
+        help="numpy (cs_nn's own models, default) or torch (cs_nn.pytorch: datasets "
+             f"{', '.join(TORCH_DATASETS)}; models {', '.join(TORCH_MODELS)})")
+    add("--dataset", choices=tuple(dict.fromkeys(DATASETS + TORCH_DATASETS)), default=None,
+        help="dataset (default: digits, bundled with scikit-learn, works offline; torch: "
+             "fashion-mnist); fer2013 trains on its Training faces and validates on "
+             "PublicTest (test: PrivateTest)")
+    add("--model", choices=tuple(dict.fromkeys(MODELS + TORCH_MODELS)), default=None,
+        help="numpy: mlp (FullyConnectedNet) or convnet (ThreeLayerConvNet), default mlp; "
+             "torch: mlp (ELU MLP), cnn (SmallCNN preset of the dataset, default) or preact "
+             "(seed 003's network, cifar10)")
     add("--hidden-dims", type=_positive_int, nargs="+", default=d.hidden_dims, metavar="H",
         help="hidden layer widths (default: 100 100); the convnet uses the first")
     add("--epochs", type=_positive_int, default=d.num_epochs, help="default %(default)s")
@@ -88,13 +97,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="download a missing dataset (checksummed) into --data-root or the cache")
     add("--out", metavar="DIR", default=None, help="output folder (default: runs/DATASET-MODEL)")
     add("--quiet", action="store_true", help="no progress bar")
+    torch = parser.add_argument_group("torch only")
+    torch.add_argument("--steps", type=_positive_int, default=None,
+                       help="train for this many steps instead of --epochs")
+    torch.add_argument("--eval-every", type=_positive_int, default=None,
+                       help="steps between validation checks (default: once per epoch)")
+    torch.add_argument("--patience", type=_positive_int, default=None,
+                       help="stop after this many checks without a better val accuracy")
+    torch.add_argument("--augment", action="store_true",
+                       help="random shifts (and mirror images for cifar10 / fer2013)")
+    torch.add_argument("--no-cosine", action="store_true",
+                       help="keep the learning rate constant (default: cosine decay to 0)")
+    torch.add_argument("--device", default="auto", help="auto (default), cpu or cuda")
+    torch.add_argument("--threads", type=_positive_int, default=None,
+                       help="CPU threads for PyTorch (1 is fastest on a busy machine)")
 
 
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
+    if args.framework == "torch":
+        return _run_torch(args)
+    d = TrainConfig()
     config = TrainConfig(
-        dataset=args.dataset, model=args.model, hidden_dims=list(args.hidden_dims),
+        dataset=args.dataset or d.dataset, model=args.model or d.model,
+        hidden_dims=list(args.hidden_dims),
         num_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         update_rule=args.update_rule, lr_decay=args.lr_decay, reg=args.reg,
         dropout=args.dropout, activation=args.activation, weight_scale=args.weight_scale,
@@ -126,5 +153,44 @@ def run(args: argparse.Namespace) -> int:
           f"(its parameters are kept); chance level {1 / len(result.class_names):.4f}")
     paths = save_run(result, out)
     for what, path in paths.items():
+        print(f"saved {what}: {path}")
+    return 0
+
+
+def _run_torch(args: argparse.Namespace) -> int:
+    try:  # cs_nn.pytorch first: without torch it says how to install it
+        from cs_nn.pytorch.jobs import TorchTrainConfig, save_torch_run, train_torch  # torch
+    except ImportError as exc:
+        print(f"cs-nn train: error: {exc}", file=sys.stderr)
+        return 1
+    import torch
+
+    if args.threads is not None:
+        torch.set_num_threads(args.threads)
+    model = args.model or "cnn"
+    lr = args.lr if args.lr is not None else (1e-4 if model == "preact" else 1e-3)
+    config = TorchTrainConfig(
+        dataset=args.dataset or "fashion-mnist", model=model,
+        num_epochs=None if args.steps else args.epochs, num_steps=args.steps,
+        batch_size=args.batch_size, optimizer=args.update_rule, lr=lr,
+        weight_decay=args.reg, cosine=not args.no_cosine, patience=args.patience,
+        eval_every=args.eval_every, augment=args.augment, hidden_dims=list(args.hidden_dims),
+        seed=args.seed, num_train=args.num_train, device=args.device,
+        data_root=args.data_root).validate()
+    out = args.out if args.out is not None else f"runs/{config.dataset}-torch-{config.model}"
+    print(f"{config.dataset}: PyTorch {config.model}, {config.optimizer} lr {config.lr:.1e}, "
+          f"batch {config.batch_size}, "
+          + (f"{config.num_steps} steps" if config.num_steps else f"{config.num_epochs} epochs"))
+    try:
+        result = train_torch(config, progress=not args.quiet)
+    except FloatingPointError as exc:
+        print(f"cs-nn train: error: {exc}", file=sys.stderr)
+        return 1
+    h = result.history
+    print()
+    print_table(["split", "accuracy"], [(k, f"{v:.4f}") for k, v in result.accuracies.items()])
+    print(f"\nbest validation check at step {h.best_step} of {h.num_steps} (its weights are "
+          f"kept); {h.seconds:.0f} s of training")
+    for what, path in save_torch_run(result, out).items():
         print(f"saved {what}: {path}")
     return 0

@@ -42,6 +42,9 @@ DATASETS = tuple(LOADERS)
 MODELS = ("mlp", "convnet")
 UPDATE_RULES = tuple(optim.UPDATE_RULES)
 MAX_TRAIN_EVAL = 10_000  # training accuracy is measured on at most this many samples
+#: ``cs-nn train --framework torch`` (cs_nn.pytorch.jobs): its datasets and models
+TORCH_DATASETS = ("fashion-mnist", "mnist", "cifar10", "fer2013")
+TORCH_MODELS = ("mlp", "cnn", "preact")
 
 
 @dataclasses.dataclass

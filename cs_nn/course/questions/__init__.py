@@ -10,6 +10,7 @@ exposing a list ``QUESTIONS``; they are discovered automatically.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import math
 import pkgutil
 import zlib
@@ -50,6 +51,7 @@ class Question:
         params: fixed hyper-parameters shown to the learner (e.g. the dropout p).
         rtol, atol: grading tolerances for "allclose".
         points: weight in the total grade.
+        requires: optional packages the reference solution needs, e.g. ("torch",).
     """
 
     key: str
@@ -63,6 +65,11 @@ class Question:
     rtol: float = 1e-5
     atol: float = 1e-7
     points: float = 1.0
+    requires: tuple[str, ...] = ()
+
+    def missing_requirements(self) -> list[str]:
+        """The packages of ``requires`` that are not installed here."""
+        return [name for name in self.requires if importlib.util.find_spec(name) is None]
 
     def input_file(self, name: str) -> str:
         return f"{self.key}_in_{name}.csv"
@@ -130,6 +137,23 @@ def get_question(key: str) -> Question:
             return q
     keys = ", ".join(q.key for q in all_questions())
     raise KeyError(f"no question called {key!r}; the questions are: {keys}")
+
+
+def split_available(questions: list[Question]) -> tuple[list[Question], list[Question]]:
+    """(questions whose reference can be computed here, those needing a missing package)."""
+    ok = [q for q in questions if not q.missing_requirements()]
+    return ok, [q for q in questions if q.missing_requirements()]
+
+
+def missing_note(skipped: list[Question], what: str = "were skipped") -> str:
+    """A one-paragraph note naming the questions skipped for a missing package."""
+    if not skipped:
+        return ""
+    packages = sorted({p for q in skipped for p in q.missing_requirements()})
+    keys = ", ".join(q.key for q in skipped)
+    return (f"note: {len(skipped)} question(s) need {', '.join(packages)}, which is not "
+            f"installed, and {what}: {keys}. Install the PyTorch track with "
+            'pip install -e ".[dev,torch]"; every other question was handled.')
 
 
 def normal(*shape: int, scale: float = 1.0) -> Callable[[np.random.Generator], np.ndarray]:
