@@ -34,7 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cs_nn.course.selfcheck import check_outputs, load_data
+from cs_nn.course.selfcheck import NOT_CHECKED, check_outputs, load_data
 from cs_nn.instructor.grading.grade import build_key, grade_submission
 from cs_nn.instructor.release import project_root
 from cs_nn.instructor.release_verify import release_env
@@ -101,19 +101,23 @@ def run_notebooks(python: str, release: Path, env: dict[str, str], timeout: floa
 
 def graded_status(python: str, release: Path, env: dict[str, str], src_root: Path
                   ) -> tuple[list[str], int, float, float, str]:
-    """(files the release's self-check finds matching, files checked, grader points, max
-    points, the output of ``cs-nn check`` run in the release as a learner runs it)."""
+    """(files the release's self-check finds matching, files it can confirm offline, grader
+    points, max points, the output of ``cs-nn check`` run in the release as a learner runs it).
+
+    Single-number answers are never confirmed offline (``selfcheck.NOT_CHECKED``: that would
+    reveal them); they are left out of the files counted here, and the grader checks them."""
 
     proc = subprocess.run([python, "-m", "cs_nn.cli", "check"], cwd=release, env=env,
                           capture_output=True, text=True, timeout=600)
     results = check_outputs(release / "output_files", release / "input_files", None,
                             load_data(release / "cs_nn" / "course" / "selfcheck.json"))
-    ok_files = [r.file for r in results if r.status == "ok"]
-    if (proc.returncode == 0) != (len(ok_files) == len(results)):
+    checkable = [r for r in results if r.status != NOT_CHECKED]
+    ok_files = [r.file for r in checkable if r.status == "ok"]
+    if (proc.returncode == 0) != (len(ok_files) == len(checkable)):
         ok_files.append(f"(cs-nn check exited {proc.returncode}: {proc.stderr[-300:]})")
     key = build_key(src_root / "input_files")
     result = grade_submission(release / "output_files", key)
-    return ok_files, len(results), result.total, result.max_total, proc.stdout[-3000:]
+    return ok_files, len(checkable), result.total, result.max_total, proc.stdout[-3000:]
 
 
 def _snapshot(release: Path) -> set[Path]:
