@@ -22,6 +22,8 @@ from cs_nn.models import FullyConnectedNet
 
 Image = pytest.importorskip("PIL.Image")
 ROOT = Path(__file__).resolve().parents[1]
+# the course's trained FER2013 models are held back from the learner release
+INSTRUCTOR_ONLY = True
 fer_predict = cs_nn.test_fer_model  # not imported by its name: pytest would collect it
 
 
@@ -161,3 +163,14 @@ def test_real_private_test_faces_are_recognised_well_above_chance(tmp_path):
     accuracy = float(np.mean(preds == data["y_test"]))
     majority = np.bincount(data["y_test"], minlength=7).max() / 300
     assert accuracy > 0.40 and accuracy > majority + 0.1  # chance 1/7, majority class ~0.25
+
+
+def test_without_the_course_model_the_error_says_to_pass_your_own(tmp_path, monkeypatch):
+    # the learner release holds the course's model back: the default then points nowhere
+    import cs_nn.course.fer_model as fer_model
+
+    missing = str(tmp_path / "assets" / "fer2013_mlp.npz")
+    monkeypatch.setattr(fer_model, "FER_MODEL", missing)
+    write_pngs(tmp_path / "imgs", faces(1), ["0.png"])
+    with pytest.raises(FileNotFoundError, match="not part of the learner release.*model="):
+        fer_model.test_fer_model(tmp_path / "imgs", model=missing)

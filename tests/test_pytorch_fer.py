@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch")
+# the course's trained FER2013 models are held back from the learner release
+INSTRUCTOR_ONLY = True
 
 from PIL import Image  # noqa: E402
 
@@ -76,3 +78,14 @@ def test_importing_cs_nn_does_not_import_torch():
             "import cs_nn.course.questions as q; q.all_questions(); "
             "assert 'torch' not in sys.modules, 'torch was imported'")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_without_the_course_cnn_the_error_says_to_pass_your_own(tmp_path, monkeypatch):
+    # the learner release holds the course's CNN back: the default then points nowhere
+    import cs_nn.pytorch.fer as fer
+
+    missing = tmp_path / "weights" / "fer_cnn.npz"
+    monkeypatch.setattr(fer, "DEFAULT_FER_MODEL", missing)
+    _faces(tmp_path / "faces", n=1)
+    with pytest.raises(FileNotFoundError, match="not part of the learner release.*model="):
+        fer.test_deep_fer_model(tmp_path / "faces", model=missing)

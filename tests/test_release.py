@@ -195,6 +195,16 @@ def test_instructor_material_is_held_back(release):
         assert not (out / rel).exists() and rel in info["held_back"], rel
     shipped = sorted(p.name for p in (out / "tests").glob("test_*.py"))
     assert "test_linear.py" in shipped and len(shipped) >= 10
+    # the course's trained FER2013 models are answers to seed 000 Q5/Q6; the CIFAR-10 CNN that
+    # stands in for ImageNet weights in notebook 14 ships
+    for rel in ("cs_nn/course/assets/fer2013_mlp.npz", "cs_nn/pytorch/weights/fer_cnn.npz"):
+        assert (ROOT / rel).is_file() and not (out / rel).exists(), rel
+        assert rel in info["held_back"], rel
+    assert (out / "cs_nn/pytorch/weights/cifar10_cnn.npz").is_file()
+    # folders whose every file stays behind are not left empty (cs_nn/_fast/)
+    empty = [p.relative_to(out).as_posix() for p in out.rglob("*")
+             if p.is_dir() and not any(p.iterdir())]
+    assert empty == [] and not (out / "cs_nn" / "_fast").exists(), empty
     # the instructor README stays behind: the release has the student README
     readme = (out / "README.md").read_text()
     assert "For developers" not in readme and "BEGIN SOLUTION" not in readme

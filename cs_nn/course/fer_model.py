@@ -37,7 +37,8 @@ def test_fer_model(img_folder: str | os.PathLike[str],
             (colour images are converted to grey, other sizes resized bilinearly). Files that
             are not images are skipped with a warning.
         model: a model file written by :func:`cs_nn.course.delivery.save_model` for FER2013 (7
-            classes); default the MLP shipped with cs_nn.
+            classes); default the MLP shipped with the instructor's cs_nn (the learner
+            release holds it back: learners pass their own).
 
     Returns:
         preds: a numpy vector (N,) of int64 class indices 0..6 (0 Angry, 1 Disgust, 2 Fear,
@@ -46,8 +47,10 @@ def test_fer_model(img_folder: str | os.PathLike[str],
     """
     path = Path(model)
     if not path.is_file():
-        hint = (" (the shipped model is missing from this installation: train one with "
-                "`cs-nn train --dataset fer2013` and pass model=.../model.npz)"
+        hint = (": the course's trained model is not part of the learner release (seed 000 "
+                "asks you to train and hand in your own). Save your best model with save_model "
+                "(notebook 10, section 7) or train one with `cs-nn train --dataset fer2013`, "
+                "then call test_fer_model(img_folder, model=\"path/to/your_model.npz\")"
                 if str(model) == FER_MODEL else "")
         raise FileNotFoundError(f"no FER2013 model file at {path}{hint}")
     bundle = load_bundle(path)

@@ -22,6 +22,11 @@ INCLUDE = ("cs_nn", "tests", "notebooks", "input_files", "pyproject.toml", "envi
 HOLD_BACK: tuple[str, ...] = (
     "cs_nn/_fast/*",  # the instructor's speed path (see cs_nn/_util/speed.py)
     "tests/learner_solutions/*",  # the scripted learner of `cs-nn release --verify`
+    # the course's trained FER2013 models: seed 000 asks each learner to train and hand in
+    # their own, so the instructor's would be an answer (the course's CIFAR-10 CNN, the
+    # stand-in for ImageNet weights in notebook 14, ships)
+    "cs_nn/course/assets/fer2013_mlp.npz",
+    "cs_nn/pytorch/weights/fer_cnn.npz",
 )
 #: The module-level flag of a test module that must not ship (it holds a reference
 #: implementation, or tests the instructor's tools).
@@ -85,7 +90,17 @@ def copy_project(src: Path, dst: Path, held: set[str]) -> None:
     for name in INCLUDE:
         if (src / name).is_dir():
             shutil.copytree(src / name, dst / name, ignore=ignore, symlinks=False)
+            _remove_empty_folders(dst / name)
         elif (src / name).is_file():
             shutil.copy2(src / name, dst / name)
+
+
+def _remove_empty_folders(root: Path) -> None:
+    """Remove the folders of a fresh copy that hold nothing because everything in them was held
+    back (e.g. cs_nn/_fast/): an empty folder would only puzzle a learner."""
+    for folder in sorted((p for p in root.rglob("*") if p.is_dir() and not p.is_symlink()),
+                         key=lambda p: len(p.parts), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
 
 

@@ -205,7 +205,7 @@ def fresh_venv_python(release: Path, where: Path, extra: Sequence[str] = ()) -> 
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
     python = str(venv / ("Scripts" if os.name == "nt" else "bin") / "python")
     for cmd in (["-m", "pip", "install", "-q", "--upgrade", "pip"],
-                ["-m", "pip", "install", "-q", "-e", f"{release}[dev]", *extra],
+                ["-m", "pip", "install", "-q", "-e", f"{release}[dev,torch]", *extra],
                 ["-m", "ipykernel", "install", "--sys-prefix", "--name", "python3"]):
         proc = subprocess.run([python, *cmd], capture_output=True, text=True, timeout=1800)
         if proc.returncode != 0:

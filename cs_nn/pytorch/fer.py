@@ -36,12 +36,21 @@ def test_deep_fer_model(img_folder: str | os.PathLike[str],
         img_folder: folder of PNG / JPEG face images (any size: they are converted to 48x48
             grayscale), read in sorted file-name order.
         model: a model file written by :func:`cs_nn.pytorch.saving.save_model` with FER2013
-            preprocessing in its metadata; default the course's trained FER2013 CNN.
+            preprocessing in its metadata; default the course's trained FER2013 CNN (held
+            back from the learner release: learners pass their own).
 
     Returns:
         preds: (N,) int64 numpy vector of class indices 0..6 (Angry, Disgust, Fear, Happy,
         Sad, Surprise, Neutral), one per image.
     """
+    if Path(model) == DEFAULT_FER_MODEL and not DEFAULT_FER_MODEL.is_file():
+        raise FileNotFoundError(
+            f"no FER2013 model file at {DEFAULT_FER_MODEL}: the course's trained CNN is not part "
+            "of the learner release (seed 000 asks you to train and hand in your own). Save "
+            "yours with cs_nn.pytorch.saving.save_model (notebook 13, section 3) or train one "
+            "with `cs-nn train --framework torch --dataset fer2013 --model cnn` (it writes "
+            "runs/.../model.npz), then call "
+            "test_deep_fer_model(img_folder, model=\"path/to/your_model.npz\")")
     net, metadata = load_model(model)
     prep = metadata.get("preprocessing")
     if not prep or "image_shape" not in prep:
