@@ -12,20 +12,11 @@ from synthetic_submissions import ROOT
 
 from cs_nn.course.repo import links_to
 from cs_nn.instructor.answer_scan import notebook_lines, scan_release, secret_lines
-from cs_nn.instructor.release import (
-    MARKER_FILE,
-    ReleaseError,
-    build_release,
-    declared_notebooks,
-    find_regions,
-    init_git,
-    leaked_lines,
-    notebook_for,
-    solution_lines,
-    strip_source,
-)
+from cs_nn.instructor.regions import ReleaseError, find_regions, solution_lines
+from cs_nn.instructor.release import MARKER_FILE, build_release, init_git
 from cs_nn.instructor.release_files import is_instructor_only
 from cs_nn.instructor.release_verify import check_import, check_install, run_tests
+from cs_nn.instructor.stubbing import declared_notebooks, leaked_lines, notebook_for, strip_source
 
 #: Not shipped to learners: tests of the release tool itself.
 INSTRUCTOR_ONLY = True

@@ -6,8 +6,8 @@ import argparse
 import warnings
 
 from cs_nn.commands import CommandError
+from cs_nn.instructor.regions import ReleaseError
 from cs_nn.instructor.release import (
-    ReleaseError,
     build_release,
     default_answer_key,
     init_git,

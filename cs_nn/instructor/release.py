@@ -1,23 +1,18 @@
 """The student release: the project with every solution region replaced by a stub.
 
-A region is the lines from ``# BEGIN SOLUTION`` to ``# END SOLUTION`` (each alone on its line)
-inside a function. The release keeps the function's signature, docstring and validation and
-puts, at the region's indentation, ``raise NotImplementedError("implement <function> in
-<file> (notebook <notebook>, section <n>)")`` (:mod:`cs_nn.course.stubs`), the notebook being
-the module's own ``NOTEBOOK`` constant (so a new teaching module needs no edit here) and the
-section the one of that notebook that first uses the function. Notebooks lose
-their outputs and answers and open with a "your task" cell, the Colab/Drive setup cell and
-autoreload (:mod:`cs_nn.instructor.notebook_release`); the README is the student README
-(:mod:`cs_nn.instructor.student_readme`); ``output_files/`` is empty; the self-check data is
-regenerated from the reference. Only the project files listed in ``INCLUDE`` are copied, less
-``HOLD_BACK`` and every test module marked ``INSTRUCTOR_ONLY = True`` (with the test helpers
-only they import): no answer key, benchmarks, .git, CI or release-tool tests. The answer key
-(written answers and rubrics) is written outside the release.
+Each module's regions become ``NotImplementedError`` stubs (:mod:`cs_nn.instructor.stubbing`).
+Notebooks lose their outputs and answers and open with a "your task" cell, the Colab/Drive
+setup cell and autoreload (:mod:`cs_nn.instructor.notebook_release`); the README is the
+student README (:mod:`cs_nn.instructor.student_readme`); ``output_files/`` is empty; the
+self-check data and the learner tests' expected values are regenerated from the reference.
+Only the project files listed in ``INCLUDE`` are copied, less ``HOLD_BACK`` and every test
+module marked ``INSTRUCTOR_ONLY = True`` (with the test helpers only they import)
+(:mod:`cs_nn.instructor.release_files`): no answer key, benchmarks, .git, CI or release-tool
+tests. The answer key (written answers and rubrics) is written outside the release.
 """
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import shutil
@@ -25,7 +20,6 @@ import subprocess
 import tempfile
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -36,123 +30,19 @@ from cs_nn._util.files import atomic_write_text
 from cs_nn.course import selfcheck
 from cs_nn.course.learner_tests import map_tests
 from cs_nn.course.repo import PLACEHOLDER_URL, validate_repo_url
-from cs_nn.course.stubs import stub_message
 from cs_nn.instructor.answer_scan import scan_release
 from cs_nn.instructor.answers import answer_key_markdown
 from cs_nn.instructor.learner_expected import EXPECTED_NAME, LEARNER_TESTS, write_expected
 from cs_nn.instructor.notebook_release import release_notebook
-from cs_nn.instructor.regions import BEGIN, END, ReleaseError, find_regions, solution_lines
+from cs_nn.instructor.regions import ReleaseError
 from cs_nn.instructor.release_files import copy_project, held_back
+from cs_nn.instructor.stubbing import Stub, strip_source
 from cs_nn.instructor.student_readme import graded_files_by_notebook, render
 from cs_nn.instructor.tasks import build_tasks, tasks_by_notebook
 
-__all__ = ["BEGIN", "END", "ReleaseError", "build_release", "find_regions", "solution_lines",
-           "strip_source"]
+__all__ = ["ReleaseError", "build_release"]
 
 MARKER_FILE = "RELEASE.json"
-UNKNOWN_NOTEBOOK = "the course notebooks"
-
-
-@dataclass(frozen=True)
-class Stub:
-    file: str  # relative to the project root, POSIX
-    function: str  # module.qualname
-    line: int  # the BEGIN marker's line in the reference source
-    notebook: str
-
-
-def declared_notebooks(source: str) -> tuple[str | None, dict[str, str]]:
-    """The module-level ``NOTEBOOK = "..."`` of a cs_nn module's source (None if absent) and its
-    optional ``NOTEBOOK_BY_PREFIX = {function name prefix: notebook}``, read without importing."""
-    found: dict[str, object] = {}
-    for node in ast.parse(source).body:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 \
-                and isinstance(node.targets[0], ast.Name) \
-                and node.targets[0].id in ("NOTEBOOK", "NOTEBOOK_BY_PREFIX"):
-            found[node.targets[0].id] = ast.literal_eval(node.value)
-    return found.get("NOTEBOOK"), dict(found.get("NOTEBOOK_BY_PREFIX", {}))
-
-
-def notebook_for(source: str, qualname: str) -> str:
-    """The notebook that teaches ``qualname`` of the cs_nn module whose text is ``source``."""
-    default, by_prefix = declared_notebooks(source)
-    name = qualname.split(".")[-1]
-    for prefix, nb in by_prefix.items():
-        if name.startswith(prefix):
-            return nb
-    return default or UNKNOWN_NOTEBOOK
-
-
-def _functions(tree: ast.AST) -> list[tuple[int, int, str]]:
-    found = []
-
-    def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                qual = f"{prefix}{child.name}"
-                if not isinstance(child, ast.ClassDef):
-                    found.append((child.lineno, child.end_lineno or child.lineno, qual))
-                visit(child, f"{qual}.")
-            else:
-                visit(child, prefix)
-
-    visit(tree, "")
-    return found
-
-
-def strip_source(source: str, rel: str, sections: Mapping[str, str] | None = None
-                 ) -> tuple[str, list[Stub]]:
-    """Replace every region of a cs_nn module's source by a NotImplementedError stub.
-
-    Args:
-        source: the module's text.
-        rel: its path relative to the cs_nn package, POSIX (e.g. "layers/linear.py").
-        sections: function (or Class.method) -> the notebook section teaching it
-            (e.g. "section 2"), named by the stub's message.
-    """
-    where = f"cs_nn/{rel}"
-    lines = source.splitlines(keepends=True)
-    regions = find_regions(lines, where)
-    if not regions:
-        return source, []
-    functions = _functions(ast.parse(source, filename=where))
-    module = "cs_nn." + rel[:-3].replace("/", ".").removesuffix(".__init__")
-    stubs, out, pos = [], [], 0
-    for begin, end in regions:
-        # a region closing a function ends after its last statement (end_lineno)
-        inside = [f for f in functions if f[0] < begin <= f[1]]
-        if not inside:
-            raise ReleaseError(f"{where}:{begin}: a solution region must be inside a function")
-        name = max(inside)[2]
-        qualname = f"{module}.{name}"
-        nb = notebook_for(source, qualname)
-        indent = lines[begin - 1][: len(lines[begin - 1]) - len(lines[begin - 1].lstrip())]
-        out += lines[pos: begin - 1]
-        message = stub_message(name, where, "" if nb == UNKNOWN_NOTEBOOK else nb,
-                               (sections or {}).get(name, ""))
-        out.append(f'{indent}raise NotImplementedError(\n{indent}    "{message}")\n')
-        pos = end
-        stubs.append(Stub(where, qualname, begin, nb))
-    stripped = "".join(out + lines[pos:])
-    try:
-        ast.parse(stripped, filename=where)
-    except SyntaxError as exc:
-        raise ReleaseError(f"{where}: the release version does not parse ({exc})") from None
-    return stripped, stubs
-
-
-def leaked_lines(reference_root: Path, release_root: Path) -> list[str]:
-    """Solution lines of the reference (only those never written outside a region) that
-    appear anywhere in the release's cs_nn, plus any surviving marker."""
-    inside, outside = solution_lines(Path(reference_root) / "cs_nn")
-    secret = inside - outside
-    leaks = set()
-    for path in sorted((Path(release_root) / "cs_nn").rglob("*.py")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            s = line.strip()
-            if s in secret or s in (BEGIN, END):
-                leaks.add(s)
-    return sorted(leaks)
 
 
 def init_git(out_dir: str | os.PathLike[str], branch: str = "main") -> str:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cs_nn.course.stubs import STUB_RE
-from cs_nn.instructor.release import MARKER_FILE, find_regions
+from cs_nn.instructor.regions import find_regions
+from cs_nn.instructor.release import MARKER_FILE
 
 SOLUTIONS = Path("tests") / "learner_solutions"
 REGION_HEADER = re.compile(r"^# REGION (?P<function>[\w.]+)(?: (?P<index>\d+))?\s*$")
