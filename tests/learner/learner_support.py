@@ -8,6 +8,8 @@ inputs stored beside them (as CS231n prints ``correct_out``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,48 @@ from cs_nn.gradcheck import eval_numerical_gradient_array, rel_error
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected.json"
+Inputs = dict[str, Any]
+Outputs = dict[str, Any]
+
+
+# ------------------------------------------------------------------ the registry of cases
+@dataclass(frozen=True)
+class Case:
+    name: str  # unique key in expected.json
+    function: str  # the learner function this case checks, e.g. "cs_nn.optim.adam"
+    make_inputs: Callable[[np.random.Generator], Inputs]
+    run: Callable[[Inputs], Outputs]
+    seed: int = 0
+    rtol: float = 1e-7
+    hints: dict[str, str] = field(default_factory=dict)  # output name -> what to look at
+    covers: tuple[str, ...] = ()  # other learner functions run reaches (e.g. the containers)
+
+
+CASES: list[Case] = []
+
+
+def case(name: str, function: str, seed: int = 0, rtol: float = 1e-7,
+         hints: dict[str, str] | None = None, covers: tuple[str, ...] = ()
+         ) -> Callable[[Callable[[Inputs], Outputs]], Any]:
+    """Register a case: ``case(name, function, ...)(make_inputs)(run)``; used as a decorator
+    of ``run``, it returns ``run`` unchanged."""
+    def register(make_inputs: Callable[[np.random.Generator], Inputs]) -> Any:
+        def add(run: Callable[[Inputs], Outputs]) -> Callable[[Inputs], Outputs]:
+            CASES.append(Case(name, function, make_inputs, run, seed, rtol, hints or {},
+                              covers))
+            return run
+        return add
+    return register
+
+
+def cases_for(prefix: str) -> list[Case]:
+    """The cases whose function starts with ``prefix`` (e.g. "cs_nn.layers.conv.")."""
+    return [c for c in CASES if c.function.startswith(prefix)]
+
+
+def normal(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Standard normal float64 values of ``shape`` from ``rng``."""
+    return rng.standard_normal(shape)
 
 
 # ------------------------------------------------------------------ expected.json
