@@ -14,19 +14,6 @@ nn = torch.nn
 test_expected_values = expected_value_test("cs_nn.pytorch.cnn.", "cs_nn.pytorch.preact.",
                                            "cs_nn.pytorch.loop.", needs="torch")
 
-#: Seed 003 section 4's table: name, kernel, stride, padding, channels in, channels out.
-PREACT_TABLE = [
-    ("conv0", 3, 1, 1, 3, 64), ("PreAct1", 3, 1, 1, 64, 64), ("conv1", 1, 1, 0, 64, 128),
-    ("maxpool1", 3, 2, 1, 128, 128), ("PreAct2_a", 3, 1, 1, 128, 128),
-    ("PreAct2_b", 3, 1, 1, 128, 128), ("conv2", 1, 1, 0, 128, 256),
-    ("maxpool2", 3, 2, 1, 256, 256), ("PreAct3_a", 3, 1, 1, 256, 256),
-    ("PreAct3_b", 3, 1, 1, 256, 256), ("conv3", 1, 1, 0, 256, 512),
-    ("maxpool3", 3, 2, 1, 512, 512), ("PreAct4_a", 3, 1, 1, 512, 512),
-    ("PreAct4_b", 3, 1, 1, 512, 512), ("maxpool4", 3, 2, 1, 512, 512),
-    ("PreAct5_a", 3, 1, 1, 512, 512), ("PreAct5_b", 3, 1, 1, 512, 512),
-    ("maxpool5", 3, 2, 1, 512, 512),
-]
-
 
 def _kinds(module) -> list[str]:
     return [type(m).__name__ for m in module.modules()
@@ -78,14 +65,14 @@ def test_small_cnn_configurations_give_scores(name):
 
 
 def test_preact_net_follows_the_seed_table():
-    from cs_nn.pytorch.preact import PreActBlock, PreActConvNet
+    from cs_nn.pytorch.preact import SEED_TABLE, PreActBlock, PreActConvNet
 
     net = PreActConvNet()
     names = [n for n, _ in net.layers.named_children()]
-    want = [row[0] for row in PREACT_TABLE]
+    want = [row[0] for row in SEED_TABLE]
     assert names == want, f"net.layers holds {names}; the seed's table lists {want}"
     expected_count = 0
-    for name, k, s, p, c_in, c_out in PREACT_TABLE:
+    for name, k, s, p, c_in, c_out in SEED_TABLE:
         layer = getattr(net.layers, name)
         if name.startswith("conv"):
             assert isinstance(layer, nn.Conv2d), f"{name} should be one nn.Conv2d"
