@@ -9,20 +9,8 @@ torch = pytest.importorskip("torch")
 from torch import nn  # noqa: E402
 
 from cs_nn.pytorch.device import seeded  # noqa: E402
+from cs_nn.pytorch.preact import SEED_TABLE as TABLE  # noqa: E402 - seed 003, figure 5
 from cs_nn.pytorch.preact import PreActBlock, PreActConvNet  # noqa: E402
-
-# Seed 003, figure 5: name, kernel, stride, padding, channels in, channels out
-TABLE = [
-    ("conv0", 3, 1, 1, 3, 64), ("PreAct1", 3, 1, 1, 64, 64), ("conv1", 1, 1, 0, 64, 128),
-    ("maxpool1", 3, 2, 1, 128, 128), ("PreAct2_a", 3, 1, 1, 128, 128),
-    ("PreAct2_b", 3, 1, 1, 128, 128), ("conv2", 1, 1, 0, 128, 256),
-    ("maxpool2", 3, 2, 1, 256, 256), ("PreAct3_a", 3, 1, 1, 256, 256),
-    ("PreAct3_b", 3, 1, 1, 256, 256), ("conv3", 1, 1, 0, 256, 512),
-    ("maxpool3", 3, 2, 1, 512, 512), ("PreAct4_a", 3, 1, 1, 512, 512),
-    ("PreAct4_b", 3, 1, 1, 512, 512), ("maxpool4", 3, 2, 1, 512, 512),
-    ("PreAct5_a", 3, 1, 1, 512, 512), ("PreAct5_b", 3, 1, 1, 512, 512),
-    ("maxpool5", 3, 2, 1, 512, 512),
-]
 
 
 def _table_parameter_count() -> int:

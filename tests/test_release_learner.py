@@ -9,6 +9,7 @@ import json
 import pytest
 from synthetic_submissions import ROOT, instructor_only
 
+from cs_nn.instructor.learner_expected import LEARNER_TESTS, learner_modules
 from cs_nn.instructor.scripted_learner import (
     SOLUTIONS,
     fill_source,
@@ -68,6 +69,34 @@ def test_reference_regions_and_solutions_file_cover_the_release_stubs(tmp_path):
         assert any(bug["replace"] in own[k] for k in own if k[0] == bug["function"]), bug["why"]
     with pytest.raises(ValueError, match="before the first"):
         parse_solutions("x = 1\n# REGION a.b\ny = 2\n")
+
+
+#: Stubbed functions whose output is random (no stored expected values): the learner test
+#: module that checks them by their properties instead.
+PROPERTY_TESTED = {"cs_nn.layers.dropout.dropout_forward": "test_04_dropout.py",
+                   "cs_nn.layers.dropout.dropout_backward": "test_04_dropout.py"}
+
+
+def test_every_stubbed_function_has_a_learner_case():
+    """Each function the release stubs is checked by a stored learner case: named by one, or
+    listed in a case's ``covers``, or a method of a class one of whose methods a case names
+    (or, for random outputs, by the property tests of PROPERTY_TESTED)."""
+    with learner_modules(ROOT / LEARNER_TESTS) as (_, cases):
+        named = {f for c in cases.CASES for f in (c.function, *c.covers)}
+    for function, module in PROPERTY_TESTED.items():
+        assert function.rsplit(".", 1)[1] in (ROOT / LEARNER_TESTS / module).read_text(), (
+            f"{module} does not test {function}")
+        named.add(function)
+    missing = []
+    for path in sorted((ROOT / "cs_nn").rglob("*.py")):
+        rel = path.relative_to(ROOT / "cs_nn").as_posix()
+        for stub in strip_source(path.read_text(), rel)[1]:
+            owner, _ = stub.function.rsplit(".", 1)
+            is_method = owner.rsplit(".", 1)[1].lstrip("_")[:1].isupper()
+            if stub.function not in named and not (
+                    is_method and any(f.startswith(owner + ".") for f in named)):
+                missing.append(stub.function)
+    assert not missing, f"stubbed functions that no learner case checks: {missing}"
 
 
 def test_vacuous_scan_finds_each_pattern(tmp_path):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
@@ -34,14 +36,40 @@ def _load(path: Path, name: str) -> ModuleType:
     return module
 
 
+def _modules_in(folder: Path) -> dict[str, ModuleType]:
+    """The imported modules whose file lies in ``folder`` (not below it)."""
+    out = {}
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if file and Path(file).resolve().parent == folder:
+            out[name] = module
+    return out
+
+
+@contextmanager
+def learner_modules(learner_dir: Path) -> Iterator[tuple[ModuleType, ModuleType]]:
+    """(learner_support, learner_cases) loaded afresh from ``learner_dir`` (with the
+    ``learner_cases_*`` modules learner_cases imports); the modules already imported from
+    there are put back afterwards, so a pytest session that imported them keeps its own."""
+    learner_dir = Path(learner_dir).resolve()
+    saved = _modules_in(learner_dir)
+    for name in saved:
+        del sys.modules[name]
+    sys.path.insert(0, str(learner_dir))
+    try:
+        support = _load(learner_dir / "learner_support.py", "learner_support")
+        yield support, _load(learner_dir / "learner_cases.py", "learner_cases")
+    finally:
+        sys.path.remove(str(learner_dir))
+        for name in _modules_in(learner_dir):
+            del sys.modules[name]
+        sys.modules.update(saved)
+
+
 def compute_expected(learner_dir: Path) -> dict[str, object]:
     """{case name: {"function", "inputs", "outputs"}} (JSON-ready) from the reference, for
     the learner tests in ``learner_dir`` (a project's tests/learner/)."""
-    learner_dir = Path(learner_dir)
-    saved = {k: sys.modules.get(k) for k in ("learner_support", "learner_cases")}
-    try:
-        support = _load(learner_dir / "learner_support.py", "learner_support")
-        cases = _load(learner_dir / "learner_cases.py", "learner_cases")
+    with learner_modules(learner_dir) as (support, cases):
         names = [c.name for c in cases.CASES]
         if len(set(names)) != len(names):
             raise ValueError(f"duplicate learner case names in {learner_dir}")
@@ -54,12 +82,6 @@ def compute_expected(learner_dir: Path) -> dict[str, object]:
                 out[case.name] = support.encode({"function": case.function, "inputs": stored,
                                                  "outputs": outputs})
         return out
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                sys.modules.pop(k, None)
-            else:
-                sys.modules[k] = v
 
 
 def write_expected(path: Path, learner_dir: Path) -> Path:

@@ -27,6 +27,20 @@ from torch import nn
 
 NOTEBOOK = "13_pytorch_convnets"
 
+#: Seed 003's table (figure 5), the docstring's above as data: (name, kernel, stride, padding,
+#: channels in, channels out) of every layer of ``net.layers``, in order.
+SEED_TABLE: list[tuple[str, int, int, int, int, int]] = [
+    ("conv0", 3, 1, 1, 3, 64), ("PreAct1", 3, 1, 1, 64, 64), ("conv1", 1, 1, 0, 64, 128),
+    ("maxpool1", 3, 2, 1, 128, 128), ("PreAct2_a", 3, 1, 1, 128, 128),
+    ("PreAct2_b", 3, 1, 1, 128, 128), ("conv2", 1, 1, 0, 128, 256),
+    ("maxpool2", 3, 2, 1, 256, 256), ("PreAct3_a", 3, 1, 1, 256, 256),
+    ("PreAct3_b", 3, 1, 1, 256, 256), ("conv3", 1, 1, 0, 256, 512),
+    ("maxpool3", 3, 2, 1, 512, 512), ("PreAct4_a", 3, 1, 1, 512, 512),
+    ("PreAct4_b", 3, 1, 1, 512, 512), ("maxpool4", 3, 2, 1, 512, 512),
+    ("PreAct5_a", 3, 1, 1, 512, 512), ("PreAct5_b", 3, 1, 1, 512, 512),
+    ("maxpool5", 3, 2, 1, 512, 512),
+]
+
 
 class PreActBlock(nn.Module):
     """``x + conv(relu(bn(x)))`` with a 3x3 convolution (stride 1, padding 1).

@@ -8,48 +8,15 @@ compare the outputs one by one, in the order ``run`` returns them.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+import learner_cases_conv  # noqa: F401 - registers notebooks 08-09's conv and pool cases
+import learner_cases_normalization  # noqa: F401 - registers notebook 12's numpy cases
+import learner_cases_pytorch  # noqa: F401 - registers the PyTorch cases (notebooks 11-13)
 import numpy as np
+from learner_support import CASES, Case, Inputs, Outputs, case, cases_for, normal
 
-Inputs = dict[str, Any]
-Outputs = dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Case:
-    name: str  # unique key in expected.json
-    function: str  # the learner function this case checks, e.g. "cs_nn.optim.adam"
-    make_inputs: Callable[[np.random.Generator], Inputs]
-    run: Callable[[Inputs], Outputs]
-    seed: int = 0
-    rtol: float = 1e-7
-    hints: dict[str, str] = field(default_factory=dict)  # output name -> what to look at
-
-
-CASES: list[Case] = []
-
-
-def case(name: str, function: str, seed: int = 0, rtol: float = 1e-7,
-         hints: dict[str, str] | None = None) -> Callable[[Callable[[Inputs], Outputs]], Any]:
-    """Register ``run`` (decorated) with the inputs builder given as ``run.inputs``."""
-    def register(make_inputs: Callable[[np.random.Generator], Inputs]) -> Any:
-        def add(run: Callable[[Inputs], Outputs]) -> Callable[[Inputs], Outputs]:
-            CASES.append(Case(name, function, make_inputs, run, seed, rtol, hints or {}))
-            return run
-        return add
-    return register
-
-
-def cases_for(prefix: str) -> list[Case]:
-    """The cases whose function starts with ``prefix`` (e.g. "cs_nn.layers.conv.")."""
-    return [c for c in CASES if c.function.startswith(prefix)]
-
-
-def _normal(rng: np.random.Generator, *shape: int) -> np.ndarray:
-    return rng.standard_normal(shape)
+__all__ = ["CASES", "Case", "case", "cases_for"]  # the registry, for conftest.py / make_tests
 
 
 # ------------------------------------------------------------------ 01 graphs
@@ -76,10 +43,20 @@ def _f3(inp: Inputs) -> Outputs:
     return {"L": L, "grads": np.array(grads, dtype=float)}
 
 
+@case("graphs/f4", "cs_nn.graphs.f4", seed=6,
+      hints={"grads": "(dL/dx, dL/dw, dL/db, dL/dlam): w feeds two nodes (w x and w ** 2), "
+                      "so its two gradients add up"})(
+    lambda rng: {"args": [float(v) for v in rng.uniform(-1.5, 1.5, 5)]})
+def _f4(inp: Inputs) -> Outputs:
+    from cs_nn.graphs import f4
+    L, grads = f4(*inp["args"])
+    return {"L": L, "grads": np.array(grads, dtype=float)}
+
+
 # ------------------------------------------------------------------ 02 linear and activations
 @case("linear/forward", "cs_nn.layers.linear.linear_forward", seed=4,
       hints={"out": "out = x.reshape(N, D) @ w + b: flatten each sample of x first"})(
-    lambda rng: {"x": _normal(rng, 3, 2, 3), "w": _normal(rng, 6, 4), "b": _normal(rng, 4)})
+    lambda rng: {"x": normal(rng, 3, 2, 3), "w": normal(rng, 6, 4), "b": normal(rng, 4)})
 def _linear_forward(inp: Inputs) -> Outputs:
     from cs_nn.layers import linear_forward
     return {"out": linear_forward(inp["x"], inp["w"], inp["b"])[0]}
@@ -88,8 +65,8 @@ def _linear_forward(inp: Inputs) -> Outputs:
 @case("linear/backward", "cs_nn.layers.linear.linear_backward", seed=5,
       hints={"dx": "dx must have x's shape (N, d1, ..., dk), not the flattened (N, D)",
              "db": "db sums dout over the batch (axis 0)"})(
-    lambda rng: {"x": _normal(rng, 3, 2, 3), "w": _normal(rng, 6, 4), "b": _normal(rng, 4),
-                 "dout": _normal(rng, 3, 4)})
+    lambda rng: {"x": normal(rng, 3, 2, 3), "w": normal(rng, 6, 4), "b": normal(rng, 4),
+                 "dout": normal(rng, 3, 4)})
 def _linear_backward(inp: Inputs) -> Outputs:
     from cs_nn.layers import linear_backward, linear_forward
     _, cache = linear_forward(inp["x"], inp["w"], inp["b"])
@@ -102,9 +79,9 @@ ACTIVATION_ARGS = {"relu": {}, "leaky_relu": {"alpha": 0.1}, "elu": {"alpha": 0.
 
 
 def _activation_inputs(rng: np.random.Generator) -> Inputs:
-    x = _normal(rng, 4, 5) * 2
+    x = normal(rng, 4, 5) * 2
     x[0, :3] = [0.0, 1e-3, -1e-3]  # around the kink
-    return {"x": x, "dout": _normal(rng, 4, 5)}
+    return {"x": x, "dout": normal(rng, 4, 5)}
 
 
 def _activation_case(act: str, seed: int) -> None:
@@ -132,7 +109,7 @@ for _i, _act in enumerate(ACTIVATION_ARGS):
 @case("softmax_loss", "cs_nn.layers.losses.softmax_loss", seed=20,
       hints={"loss": "the MEAN cross-entropy over the N samples, -log softmax(scores)[i, y_i]",
              "dscores": "the loss is a MEAN over the N samples, and so is its gradient"})(
-    lambda rng: {"scores": _normal(rng, 5, 4) * 3, "y": rng.integers(0, 4, 5)})
+    lambda rng: {"scores": normal(rng, 5, 4) * 3, "y": rng.integers(0, 4, 5)})
 def _softmax_loss(inp: Inputs) -> Outputs:
     from cs_nn.layers import softmax_loss
     loss, dscores = softmax_loss(inp["scores"], inp["y"])
@@ -141,7 +118,7 @@ def _softmax_loss(inp: Inputs) -> Outputs:
 
 @case("l2_regularization", "cs_nn.layers.losses.l2_regularization", seed=21,
       hints={"loss": "0.5 * reg * sum(w ** 2)", "dw": "the derivative of 0.5 * reg * w**2"})(
-    lambda rng: {"w": _normal(rng, 4, 3), "reg": 0.3})
+    lambda rng: {"w": normal(rng, 4, 3), "reg": 0.3})
 def _l2(inp: Inputs) -> Outputs:
     from cs_nn.layers import l2_regularization
     loss, dw = l2_regularization(inp["w"], inp["reg"])
@@ -153,9 +130,9 @@ def _fcnet_inputs(rng: np.random.Generator) -> Inputs:
     dims = [6, 5, 4, 3]
     params = {}
     for i in range(1, len(dims)):
-        params[f"W{i}"] = _normal(rng, dims[i - 1], dims[i]) * 0.5
-        params[f"b{i}"] = _normal(rng, dims[i]) * 0.1
-    return {"X": _normal(rng, 4, 2, 3), "y": rng.integers(0, 3, 4), "params": params,
+        params[f"W{i}"] = normal(rng, dims[i - 1], dims[i]) * 0.5
+        params[f"b{i}"] = normal(rng, dims[i]) * 0.1
+    return {"X": normal(rng, 4, 2, 3), "y": rng.integers(0, 3, 4), "params": params,
             "reg": 0.2}
 
 
@@ -183,15 +160,35 @@ def _mlp_inputs(rng: np.random.Generator) -> Inputs:
     return inputs
 
 
-@case("nn/classifier", "cs_nn.nn.classifier.Classifier.loss", seed=31)(_mlp_inputs)
+@case("nn/classifier", "cs_nn.nn.classifier.Classifier.loss", seed=31,
+      covers=("cs_nn.nn.containers.Sequential.forward",
+              "cs_nn.nn.containers.Sequential.backward"))(_mlp_inputs)
 def _classifier(inp: Inputs) -> Outputs:
     from cs_nn.nn import Classifier, mlp
     model = Classifier(mlp(6, [5, 4], 3, dtype=np.float64, seed=0), reg=inp["reg"])
     return _model_outputs(model, inp)
 
 
-@case("nn/softmax_cross_entropy_modules", "cs_nn.nn.layers.Softmax.backward", seed=32)(
-    lambda rng: {"scores": _normal(rng, 4, 3), "y": rng.integers(0, 3, 4)})
+@case("nn/two_layer_net", "cs_nn.nn.classifiers.TwoLayerNet.__init__", seed=33,
+      hints={"initial params['0.W']": "draw W1 (input_dim, hidden_dim) first, then W2, from "
+                                      "the one generator rng, with weight_scale and dtype",
+             "initial params['2.W']": "the layers are Linear(D, H), ReLU(), Linear(H, C) in "
+                                      "that order (the ReLU has no parameters)",
+             "scores": "linear - ReLU - linear: the ReLU sits between the two Linear layers"})(
+    lambda rng: {"X": normal(rng, 4, 6), "y": rng.integers(0, 3, 4), "reg": 0.2,
+                 "params": {"0.W": normal(rng, 6, 5) * 0.5, "0.b": normal(rng, 5) * 0.1,
+                            "2.W": normal(rng, 5, 3) * 0.5, "2.b": normal(rng, 3) * 0.1}})
+def _two_layer_net(inp: Inputs) -> Outputs:
+    from cs_nn.nn import TwoLayerNet
+    model = TwoLayerNet(input_dim=6, hidden_dim=5, num_classes=3, weight_scale=0.5,
+                        reg=inp["reg"], dtype=np.float64, seed=3)
+    initial = {f"initial params['{k}']": model.params[k].copy() for k in sorted(model.params)}
+    return {**initial, **_model_outputs(model, inp)}
+
+
+@case("nn/softmax_cross_entropy_modules", "cs_nn.nn.layers.Softmax.backward", seed=32,
+      covers=("cs_nn.nn.loss.CrossEntropy.forward",))(
+    lambda rng: {"scores": normal(rng, 4, 3), "y": rng.integers(0, 3, 4)})
 def _softmax_modules(inp: Inputs) -> Outputs:
     from cs_nn.nn import CrossEntropy, Softmax
     softmax, ce = Softmax(), CrossEntropy()
@@ -217,7 +214,7 @@ def _rule_case(rule: str, seed: int) -> None:
                   "config[\"velocity\"] = v, so the next step starts from it")
 
     def make_inputs(rng: np.random.Generator) -> Inputs:
-        return {"w": _normal(rng, 3, 4), "dws": [_normal(rng, 3, 4) for _ in range(STEPS)],
+        return {"w": normal(rng, 3, 4), "dws": [normal(rng, 3, 4) for _ in range(STEPS)],
                 "config": dict(RULE_CONFIGS[rule])}
 
     def run(inp: Inputs) -> Outputs:
@@ -242,97 +239,13 @@ for _i, _rule in enumerate(RULE_CONFIGS):
     _rule_case(_rule, seed=40 + _i)
 
 
-# ------------------------------------------------------------------ 08 convolution
-def _conv_inputs(shape_x: tuple[int, ...], shape_w: tuple[int, ...], stride: int, pad: int
-                 ) -> Callable[[np.random.Generator], Inputs]:
-    def make(rng: np.random.Generator) -> Inputs:
-        return {"x": _normal(rng, *shape_x), "w": _normal(rng, *shape_w),
-                "b": _normal(rng, shape_w[0]), "conv_param": {"stride": stride, "pad": pad}}
-    return make
-
-
-CONV_SHAPES = {"stride2_pad1": ((2, 3, 5, 5), (3, 3, 3, 3), 2, 1),
-               "stride1_pad2": ((2, 2, 4, 4), (4, 2, 3, 3), 1, 2)}
-CONV_HINTS = {"out": "pad x with conv_param['pad'] zeros on EACH side, then take every window "
-                     "at steps of conv_param['stride']; add b[f] to filter f's outputs",
-              "dx": "dx has x's (unpadded) shape: crop the padding off the padded gradient",
-              "dw": "dw sums over the images of the batch", "db": "db sums dout over N, H', W'"}
-
-
-def _conv_cases(suffix: str, module: str, seed: int) -> None:
-    for i, (label, (sx, sw, stride, pad)) in enumerate(CONV_SHAPES.items()):
-        make = _conv_inputs(sx, sw, stride, pad)
-
-        def run_forward(inp: Inputs, s: str = suffix) -> Outputs:
-            import cs_nn.layers as layers
-            fwd = getattr(layers, f"conv_forward{s}")
-            return {"out": fwd(inp["x"], inp["w"], inp["b"], inp["conv_param"])[0]}
-
-        def make_b(rng: np.random.Generator, make: Any = make, sx: Any = sx, sw: Any = sw,
-                   stride: int = stride, pad: int = pad) -> Inputs:
-            inputs = make(rng)
-            h_out = 1 + (sx[2] + 2 * pad - sw[2]) // stride
-            w_out = 1 + (sx[3] + 2 * pad - sw[3]) // stride
-            inputs["dout"] = _normal(rng, sx[0], sw[0], h_out, w_out)
-            return inputs
-
-        def run_backward(inp: Inputs, s: str = suffix) -> Outputs:
-            import cs_nn.layers as layers
-            _, cache = getattr(layers, f"conv_forward{s}")(inp["x"], inp["w"], inp["b"],
-                                                          inp["conv_param"])
-            dx, dw, db = getattr(layers, f"conv_backward{s}")(inp["dout"], cache)
-            return {"dx": dx, "dw": dw, "db": db}
-
-        case(f"conv{suffix}/forward/{label}", f"{module}.conv_forward{suffix}", seed=seed + i,
-             hints=CONV_HINTS)(make)(run_forward)
-        case(f"conv{suffix}/backward/{label}", f"{module}.conv_backward{suffix}", seed=seed + i,
-             hints=CONV_HINTS)(make_b)(run_backward)
-
-
-_conv_cases("", "cs_nn.layers.conv", seed=50)
-_conv_cases("_naive", "cs_nn.layers.conv_naive", seed=55)
-
-
-# ------------------------------------------------------------------ 09 pooling and ConvNet
-POOLS = {"2x2_stride2": ((2, 2, 4, 6), {"pool_height": 2, "pool_width": 2, "stride": 2}),
-         "3x2_stride1": ((1, 2, 5, 4), {"pool_height": 3, "pool_width": 2, "stride": 1})}
-POOL_HINTS = {"dx": "each window's gradient goes to the input that was its maximum; "
-                    "overlapping windows add up"}
-
-
-def _pool_cases(suffix: str, module: str, seed: int) -> None:
-    for i, (label, (sx, param)) in enumerate(POOLS.items()):
-        def make(rng: np.random.Generator, sx: Any = sx, param: Any = param) -> Inputs:
-            h_out = 1 + (sx[2] - param["pool_height"]) // param["stride"]
-            w_out = 1 + (sx[3] - param["pool_width"]) // param["stride"]
-            return {"x": _normal(rng, *sx), "pool_param": dict(param),
-                    "dout": _normal(rng, sx[0], sx[1], h_out, w_out)}
-
-        def run_forward(inp: Inputs, s: str = suffix) -> Outputs:
-            import cs_nn.layers as layers
-            return {"out": getattr(layers, f"max_pool_forward{s}")(inp["x"], inp["pool_param"])[0]}
-
-        def run_backward(inp: Inputs, s: str = suffix) -> Outputs:
-            import cs_nn.layers as layers
-            _, cache = getattr(layers, f"max_pool_forward{s}")(inp["x"], inp["pool_param"])
-            return {"dx": getattr(layers, f"max_pool_backward{s}")(inp["dout"], cache)}
-
-        case(f"max_pool{suffix}/forward/{label}", f"{module}.max_pool_forward{suffix}",
-             seed=seed + i)(make)(run_forward)
-        case(f"max_pool{suffix}/backward/{label}", f"{module}.max_pool_backward{suffix}",
-             seed=seed + i, hints=POOL_HINTS)(make)(run_backward)
-
-
-_pool_cases("", "cs_nn.layers.pool", seed=60)
-_pool_cases("_naive", "cs_nn.layers.conv_naive", seed=65)
-
-
+# ------------------------------------------------------------------ 09 the ConvNet
 def _convnet_inputs(rng: np.random.Generator) -> Inputs:
     f, c, k, hidden, classes = 3, 2, 3, 4, 3
-    params = {"W1": _normal(rng, f, c, k, k) * 0.3, "b1": _normal(rng, f) * 0.1,
-              "W2": _normal(rng, f * 3 * 3, hidden) * 0.3, "b2": _normal(rng, hidden) * 0.1,
-              "W3": _normal(rng, hidden, classes) * 0.3, "b3": _normal(rng, classes) * 0.1}
-    return {"X": _normal(rng, 4, c, 6, 6), "y": rng.integers(0, classes, 4), "params": params,
+    params = {"W1": normal(rng, f, c, k, k) * 0.3, "b1": normal(rng, f) * 0.1,
+              "W2": normal(rng, f * 3 * 3, hidden) * 0.3, "b2": normal(rng, hidden) * 0.1,
+              "W3": normal(rng, hidden, classes) * 0.3, "b3": normal(rng, classes) * 0.1}
+    return {"X": normal(rng, 4, c, 6, 6), "y": rng.integers(0, classes, 4), "params": params,
             "reg": 0.1}
 
 

@@ -8,6 +8,8 @@ inputs stored beside them (as CS231n prints ``correct_out``).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,48 @@ from cs_nn.gradcheck import eval_numerical_gradient_array, rel_error
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = HERE / "expected.json"
+Inputs = dict[str, Any]
+Outputs = dict[str, Any]
+
+
+# ------------------------------------------------------------------ the registry of cases
+@dataclass(frozen=True)
+class Case:
+    name: str  # unique key in expected.json
+    function: str  # the learner function this case checks, e.g. "cs_nn.optim.adam"
+    make_inputs: Callable[[np.random.Generator], Inputs]
+    run: Callable[[Inputs], Outputs]
+    seed: int = 0
+    rtol: float = 1e-7
+    hints: dict[str, str] = field(default_factory=dict)  # output name -> what to look at
+    covers: tuple[str, ...] = ()  # other learner functions run reaches (e.g. the containers)
+
+
+CASES: list[Case] = []
+
+
+def case(name: str, function: str, seed: int = 0, rtol: float = 1e-7,
+         hints: dict[str, str] | None = None, covers: tuple[str, ...] = ()
+         ) -> Callable[[Callable[[Inputs], Outputs]], Any]:
+    """Register a case: ``case(name, function, ...)(make_inputs)(run)``; used as a decorator
+    of ``run``, it returns ``run`` unchanged."""
+    def register(make_inputs: Callable[[np.random.Generator], Inputs]) -> Any:
+        def add(run: Callable[[Inputs], Outputs]) -> Callable[[Inputs], Outputs]:
+            CASES.append(Case(name, function, make_inputs, run, seed, rtol, hints or {},
+                              covers))
+            return run
+        return add
+    return register
+
+
+def cases_for(prefix: str) -> list[Case]:
+    """The cases whose function starts with ``prefix`` (e.g. "cs_nn.layers.conv.")."""
+    return [c for c in CASES if c.function.startswith(prefix)]
+
+
+def normal(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Standard normal float64 values of ``shape`` from ``rng``."""
+    return rng.standard_normal(shape)
 
 
 # ------------------------------------------------------------------ expected.json
@@ -102,15 +146,36 @@ def compare(label: str, got: Any, want: Any, rtol: float = 1e-7, hint: str = "")
     else:
         w64, g64 = want_arr.astype(np.float64).ravel(), got.astype(np.float64).ravel()
         scale = float(g64 @ w64 / (w64 @ w64)) if np.any(w64) else 0.0
+        shift_axis = _shift_axis(got, want_arr, rtol)
         if scale and rel_error(g64, scale * w64) <= max(rtol, 1e-6):
             why = (f"is {scale:.4g} times the expected values: right shape and pattern, wrong "
                    "scale (a missing or extra factor, e.g. a division by N, 2 or (1 - p))")
+        elif shift_axis is not None:
+            what = "channel" if shift_axis == 1 and got.ndim == 4 else "feature"
+            why = (f"differs from the expected values by a constant per {what} (axis "
+                   f"{shift_axis}): a missing, doubled or wrong shift (is the bias b / beta "
+                   "added, once, to the right axis?)")
         else:
             i = np.unravel_index(int(np.argmax(np.abs(got - want_arr))), got.shape)
             why = (f"differs from the expected values: relative error {err:.2e} > {rtol:.0e}; "
                    f"at index {tuple(int(k) for k in i)} got {got[i]:.8g}, expected "
                    f"{want_arr[i]:.8g}")
     raise AssertionError(f"{label} {why}{tail}")
+
+
+def _shift_axis(got: np.ndarray, want: np.ndarray, rtol: float) -> int | None:
+    """The axis (1 or the last) along which alone ``got - want`` varies, if it varies along
+    no other (a bias added wrongly), else None."""
+    if got.ndim < 2 or got.size <= got.shape[1]:
+        return None
+    diff = got.astype(np.float64) - want.astype(np.float64)
+    tol = max(rtol, 1e-9) * max(float(np.max(np.abs(want))), 1e-12)
+    for axis in dict.fromkeys((1, got.ndim - 1)):
+        others = tuple(i for i in range(got.ndim) if i != axis)
+        per_axis = diff.mean(axis=others, keepdims=True)
+        if np.max(np.abs(per_axis)) > tol and np.max(np.abs(diff - per_axis)) <= tol:
+            return axis
+    return None
 
 
 def loss_at(model: Any, name: str, value: np.ndarray, X: np.ndarray, y: np.ndarray) -> float:

@@ -1,4 +1,4 @@
-"""Notebook 01: the graphs f1, f2, f3 (cs_nn/graphs.py)."""
+"""Notebook 01: the graphs f1, f2, f3 and f4 (cs_nn/graphs.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from make_tests import expected_value_test
 
 test_expected_values = expected_value_test("cs_nn.graphs.")
 
-ARGS = {"f1": (0.5, -1.2, 1.5, 0.3, 0.1, 0.7), "f2": (0.4,), "f3": (1.3, -0.4, 1)}
-LABELS = {"f1": 5, "f2": 1, "f3": 2}  # how many leading inputs get a gradient
+ARGS = {"f1": (0.5, -1.2, 1.5, 0.3, 0.1, 0.7), "f2": (0.4,), "f3": (1.3, -0.4, 1),
+        "f4": (0.8, -1.1, 0.4, 0.3, 0.9)}
+LABELS = {"f1": 5, "f2": 1, "f3": 2, "f4": 4}  # how many leading inputs get a gradient
 
 
-@pytest.mark.parametrize("name", ["f1", "f2", "f3"])
+@pytest.mark.parametrize("name", sorted(ARGS))
 def test_gradients_match_finite_differences(name):
     from cs_nn import graphs
 

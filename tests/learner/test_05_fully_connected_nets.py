@@ -39,3 +39,19 @@ def test_fcnet_initial_loss_is_about_log_c():
     assert abs(loss - np.log(10)) < 0.05, (
         f"with tiny weights every class is equally likely, so the loss should be about "
         f"log(10) = {np.log(10):.3f}; got {loss:.3f}")
+
+
+def test_two_layer_net_is_linear_relu_linear():
+    from cs_nn.nn import Classifier, TwoLayerNet, mlp
+
+    model = TwoLayerNet(input_dim=7, hidden_dim=6, num_classes=4, weight_scale=0.3,
+                        dtype=np.float64, seed=5)
+    kinds = [type(m).__name__ for m in model.network]
+    assert kinds == ["Linear", "ReLU", "Linear"], (
+        f"TwoLayerNet's network is {kinds}, expected Linear(D, H) - ReLU - Linear(H, C)")
+    twin = Classifier(mlp(7, [6], 4, weight_scale=0.3, dtype=np.float64, seed=5)).params
+    for name in ("0.W", "0.b", "2.W", "2.b"):
+        compare(f"TwoLayerNet params['{name}'] at the start", model.params[name],
+                twin[name], rtol=0,
+                hint="draw both Linear layers from the one generator rng, W1 first, with "
+                     "the weight_scale and dtype given (as mlp(D, [H], C, seed=s) does)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from learner_cases_conv import CONV_HINTS
 from learner_support import compare, numeric_gradient_check
 from make_tests import expected_value_test
 
@@ -46,9 +47,11 @@ def test_conv_agrees_with_pytorch(stride, pad, k):
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     ot = torch.nn.functional.conv2d(xt, wt, bt, stride=stride, padding=pad)
     ot.backward(torch.tensor(dout))
-    compare("conv out (against PyTorch conv2d)", out, ot.detach().numpy(), rtol=1e-9)
+    compare("conv out (against PyTorch conv2d)", out, ot.detach().numpy(), rtol=1e-9,
+            hint=CONV_HINTS["out"])
     for name, got, t in (("dx", dx, xt), ("dw", dw, wt), ("db", db, bt)):
-        compare(f"conv {name} (against PyTorch)", got, t.grad.numpy(), rtol=1e-9)
+        compare(f"conv {name} (against PyTorch)", got, t.grad.numpy(), rtol=1e-9,
+                hint=CONV_HINTS[name])
 
 
 def test_im2col_conv_keeps_float32():
