@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
-from cs_nn._util.checkpoint import training_metadata
 from cs_nn._util.files import atomic_write_text
+from cs_nn._util.model_state import training_metadata
 from cs_nn.course.delivery import save_model
 from cs_nn.course.plotting import plot_training_curves, save_figure
 from cs_nn.data import LOADERS, flatten, load_dataset, subtract_mean, train_val_split
