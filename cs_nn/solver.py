@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from cs_nn._checks import NonFiniteError, as_label_array, check_int
-from cs_nn._util.checkpoint import save_checkpoint, training_metadata
+from cs_nn._util.checkpoint import save_checkpoint
+from cs_nn._util.model_state import load_buffers, model_buffers, snapshot, training_metadata
 from cs_nn.solver_options import (
     SolverOptions,
     check_model,
@@ -215,8 +216,7 @@ class Solver:
         if restore and self.best_params:
             for name, w in self.best_params.items():
                 self.model.params[name] = w.copy()
-            if self.best_buffers:
-                self.model.load_buffers(self.best_buffers)
+            load_buffers(self.model, self.best_buffers, "the best epoch")
         self._emit("end")
         return self
 
@@ -245,9 +245,8 @@ class Solver:
         self.val_loss_history.append(val_loss)
         if self.best_epoch is None or val_acc > self.best_val_acc:
             self.best_val_acc, self.best_epoch = val_acc, self.epoch
-            self.best_params = {k: w.copy() for k, w in self.model.params.items()}
-            buffers = getattr(self.model, "buffers", {})  # e.g. batchnorm's running averages
-            self.best_buffers = {k: v.copy() for k, v in buffers.items()}
+            # buffers: e.g. batchnorm's running averages, which the predictions need too
+            self.best_params, self.best_buffers = snapshot(self.model)
         current = val_acc if o.monitor == "val_acc" else -val_loss  # larger is better
         if self._best_monitored is None or current > self._best_monitored:
             self._best_monitored, self._bad_epochs = current, 0
@@ -300,7 +299,10 @@ class Solver:
 
     # ---------------------------------------------------------------- checkpoints
     def save_checkpoint(self, path: str | Path) -> Path:
-        """Save the model's current params with the training state (histories, epoch, lr,
-        options) as JSON metadata; read it back with
-        :func:`cs_nn._util.checkpoint.load_checkpoint`."""
-        return save_checkpoint(path, self.model.params, training_metadata(self))
+        """Save the model's current params and buffers (batchnorm's running averages) with
+        the training state (histories, epoch, lr, options) as JSON metadata. Put it back into
+        a model of the same architecture with
+        :func:`cs_nn._util.model_state.restore_checkpoint` (read the arrays with
+        :func:`cs_nn._util.checkpoint.read_checkpoint`)."""
+        return save_checkpoint(path, self.model.params, training_metadata(self),
+                               buffers=model_buffers(self.model))

@@ -152,3 +152,21 @@ def test_bad_inputs(tmp_path):
     with pytest.raises(TypeError, match="names must be strings"):
         save_checkpoint(tmp_path / "m.npz", {1: np.ones(2)})
     assert not list(tmp_path.iterdir())  # nothing written on error
+
+
+def test_buffers_round_trip_and_are_checked(tmp_path):
+    from cs_nn._util.checkpoint import read_checkpoint
+
+    buffers = {"running_mean1": np.arange(3.0), "running_var1": np.ones(3)}
+    path = save_checkpoint(tmp_path / "m.npz", _params(), {"k": 1}, buffers=buffers)
+    ck = read_checkpoint(path)
+    assert list(ck.buffers) == list(buffers) and ck.metadata == {"k": 1}
+    for name, value in buffers.items():
+        np.testing.assert_array_equal(ck.buffers[name], value)
+    assert set(load_checkpoint(path)[0]) == set(_params())  # params only, as before
+    _rewrite(path, lambda a: a.update({"b0": np.arange(3.0) + 1}))
+    with pytest.raises(ValueError, match="buffer 'running_mean1' does not match its recorded"):
+        read_checkpoint(path)
+    with pytest.raises(TypeError, match="buffers must be a mapping"):
+        save_checkpoint(tmp_path / "x.npz", {"W": np.ones(1)}, buffers=[np.ones(1)])
+    assert CHECKPOINT_VERSION == 2

@@ -91,3 +91,17 @@ def test_cli_rejects_bad_combination(capsys):
     assert main(["train", "--framework", "torch", "--dataset", "mnist", "--model",
                  "preact"]) == 1
     assert "CIFAR-10" in capsys.readouterr().err
+
+
+def test_a_given_model_is_the_one_trained_and_equals_the_built_one():
+    config = TorchTrainConfig(dataset="fashion-mnist", model="cnn", num_epochs=None,
+                              num_steps=3, batch_size=8)
+    model = build_torch_model(config, (1, 28, 28), 10)
+    seen = []
+    result = train_torch(config, data=_data(), progress=False, model=model,
+                         on_eval=lambda h: seen.append(h.num_steps))
+    assert result.model is model and seen == [3]
+    built = train_torch(config, data=_data(), progress=False)  # same seed: same run
+    X = torch.from_numpy(_data()["X_test"])
+    with torch.no_grad():
+        assert torch.equal(built.model.eval()(X), model.eval()(X))

@@ -248,3 +248,58 @@ def test_fer2013_trains_on_training_and_validates_on_public_test(tmp_path, capsy
     data = load_data(TrainConfig(dataset="fer2013", data_root=str(tmp_path / "data"),
                                  num_val=5))
     assert data["X_val"].shape == (5, 2304) and data["X_train"].shape[0] == 60
+
+
+@pytest.mark.parametrize("normalization", ["batchnorm", "layernorm"])
+def test_normalization_option_trains_saves_and_reloads_the_normalised_mlp(
+        normalization, tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli("--epochs", "2", "--quiet", "--out", str(out), "--hidden-dims", "16", "8",
+                   "--normalization", normalization.upper(), "--activation", "tanh",
+                   "--num-train", "400") == 0
+    printed = capsys.readouterr().out
+    assert f"hidden 16 8, {normalization} + tanh" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["config"]["normalization"] == normalization
+    assert summary["config"]["activation"] == "tanh"
+    model = load_bundle(out / "model.npz").model
+    assert model.normalization == normalization and model.activation == "tanh"
+    assert {"gamma1", "beta1", "gamma2", "beta2"} <= set(model.params)
+    assert bool(model.buffers) == (normalization == "batchnorm")
+    # the reloaded model predicts what the run measured: its test accuracy is reproduced
+    config = TrainConfig(hidden_dims=[16, 8], num_epochs=2, num_train=400,
+                         normalization=normalization, activation="tanh")
+    data = load_data(config)
+    result = train_model(config, data)
+    assert result.accuracies["test"] == pytest.approx(summary["accuracies"]["test"])
+    np.testing.assert_allclose(model.loss(data["X_test"]), result.model.loss(data["X_test"]),
+                               rtol=1e-6, atol=1e-6)
+    plain = train_model(TrainConfig(hidden_dims=[16, 8], num_epochs=2, num_train=400,
+                                    activation="tanh"))
+    assert "gamma1" not in plain.model.params  # the default stays unnormalised
+
+
+def test_normalization_none_is_the_default_and_bad_values_are_refused(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert run_cli("--epochs", "1", "--quiet", "--out", str(out), "--hidden-dims", "8",
+                   "--normalization", "none", "--num-train", "200") == 0
+    assert load_bundle(out / "model.npz").model.normalization is None
+    with pytest.raises(SystemExit) as info:
+        run_cli("--normalization", "bn", "--out", str(tmp_path / "x"))
+    assert info.value.code == 2
+    assert "expected none, batchnorm or layernorm, got 'bn'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="normalization must be None .* got 'groupnorm'"):
+        TrainConfig(normalization="groupnorm").validate()
+    with pytest.raises(ValueError, match="needs at least one hidden layer"):
+        TrainConfig(hidden_dims=[], normalization="batchnorm").validate()
+    assert run_cli("--model", "convnet", "--normalization", "batchnorm", "--quiet",
+                   "--out", str(tmp_path / "c")) == 1
+    assert "normalization applies to the mlp only" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()
+
+
+@pytest.mark.parametrize("option", [["--normalization", "batchnorm"], ["--activation", "tanh"]])
+def test_torch_framework_refuses_numpy_only_options(option, capsys):
+    pytest.importorskip("torch")
+    assert run_cli("--framework", "torch", *option, "--quiet") == 1
+    assert f"{option[0]} applies to --framework numpy only" in capsys.readouterr().err

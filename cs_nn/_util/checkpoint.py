@@ -5,7 +5,13 @@ Layout of a checkpoint file (a normal numpy ``.npz`` zip):
 - ``header``: a uint8 array holding UTF-8 JSON ``{"format": "cs_nn-checkpoint", "version": 1,
   "params": [{"name", "key", "dtype", "shape", "sha256"}, ...], "metadata": {...}}``;
 - ``p0``, ``p1``, ...: the parameter arrays, in the order listed in the header (so parameter
-  names may contain any character).
+  names may contain any character);
+- version 2 adds ``"buffers"`` (entries like "params") and ``b0``, ``b1``, ...: a model's state
+  that is not a parameter (batchnorm's running averages, ``model.buffers``). Files without
+  buffers are still written as version 1.
+
+:func:`restore_checkpoint` puts both back into a model (``model.params``, and
+``model.load_buffers`` for a model with buffers), so it predicts exactly as when saved.
 
 Loading uses ``np.load(..., allow_pickle=False)``, checks every array against the dtype, shape
 and SHA-256 digest recorded in the header, and refuses files written by a newer format version.
@@ -23,7 +29,7 @@ import zlib
 from collections.abc import Mapping
 from io import BytesIO  # the standard library (cs_nn.io is the graded-CSV module)
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -31,7 +37,7 @@ from cs_nn._checks import is_int
 from cs_nn._util.files import atomic_write_bytes
 
 FORMAT = "cs_nn-checkpoint"
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2  # the newest version this code reads (1: no buffers)
 
 
 def _digest(arr: np.ndarray) -> str:
@@ -54,9 +60,10 @@ def _json_default(obj: object) -> Any:
                     f"{type(obj).__name__}: {obj!r}")
 
 
-def save_checkpoint(path: str | os.PathLike[str], params: dict[str, np.ndarray],
-                    metadata: dict[str, Any] | None = None) -> Path:
-    """Write ``params`` and ``metadata`` atomically to ``path`` (an ``.npz`` file).
+def save_checkpoint(path: str | os.PathLike[str], params: Mapping[str, np.ndarray],
+                    metadata: dict[str, Any] | None = None, *,
+                    buffers: Mapping[str, np.ndarray] | None = None) -> Path:
+    """Write ``params``, ``buffers`` and ``metadata`` atomically to ``path`` (an ``.npz`` file).
 
     Args:
         path: destination file; its folder is created if needed. Written exactly as given
@@ -64,31 +71,36 @@ def save_checkpoint(path: str | os.PathLike[str], params: dict[str, np.ndarray],
         params: name -> numeric array of any shape (e.g. ``model.params``). Not modified.
         metadata: JSON-serialisable dict (numpy scalars are converted), e.g. the epoch and
             the loss history.
+        buffers: name -> numeric array: model state that is not a parameter (e.g.
+            ``model.buffers``, batchnorm's running averages). Not modified.
 
     Returns:
         The path written, as a ``Path``.
     """
     path = Path(path)
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a mapping (e.g. a dict) name -> array, got "
-                        f"{type(params).__name__}")
     metadata = {} if metadata is None else metadata
     if not isinstance(metadata, dict):
         raise TypeError(f"metadata must be a dict, got {type(metadata).__name__}")
     arrays: dict[str, np.ndarray] = {}
-    entries = []
-    for i, (name, value) in enumerate(params.items()):
-        if not isinstance(name, str):
-            raise TypeError(f"parameter names must be strings, got {name!r}")
-        arr = np.asarray(value)
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(f"parameter {name!r} must be a numeric array, got dtype {arr.dtype}")
-        key = f"p{i}"
-        arrays[key] = arr
-        entries.append({"name": name, "key": key, "dtype": arr.dtype.str,
-                        "shape": list(arr.shape), "sha256": _digest(arr)})
-    header = {"format": FORMAT, "version": CHECKPOINT_VERSION, "params": entries,
-              "metadata": metadata}
+    header: dict[str, Any] = {"format": FORMAT, "version": 2 if buffers else 1}
+    for section, prefix, named in (("params", "p", params), ("buffers", "b", buffers)):
+        if section == "buffers" and not named:
+            continue  # version 1 layout: readable by every cs_nn
+        if not isinstance(named, Mapping):
+            raise TypeError(f"{section} must be a mapping (e.g. a dict) name -> array, got "
+                            f"{type(named).__name__}")
+        header[section] = []
+        for i, (name, value) in enumerate(named.items()):
+            if not isinstance(name, str):
+                raise TypeError(f"{section} names must be strings, got {name!r}")
+            arr = np.asarray(value)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"{section[:-1]} {name!r} must be a numeric array, got dtype "
+                                f"{arr.dtype}")
+            arrays[f"{prefix}{i}"] = arr
+            header[section].append({"name": name, "key": f"{prefix}{i}", "dtype": arr.dtype.str,
+                                    "shape": list(arr.shape), "sha256": _digest(arr)})
+    header["metadata"] = metadata
     text = json.dumps(header, default=_json_default, allow_nan=True)
     arrays["header"] = np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
     buffer = BytesIO()
@@ -103,8 +115,24 @@ _MAX_MEMBERS = 10_000
 _MAX_RATIO = 20  # uncompressed / compressed bytes of a member (np.savez stores: ratio 1)
 
 
+class Checkpoint(NamedTuple):
+    """What :func:`read_checkpoint` returns."""
+
+    params: dict[str, np.ndarray]  # name -> array, in the saved order
+    buffers: dict[str, np.ndarray]  # name -> array ({} for files without buffers)
+    metadata: dict[str, Any]
+
+
 def load_checkpoint(path: str | os.PathLike[str], max_bytes: int = MAX_CHECKPOINT_BYTES
                     ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """``(params, metadata)`` of a file written by :func:`save_checkpoint` (see
+    :func:`read_checkpoint`, which also returns the buffers, for the checks)."""
+    params, _, metadata = read_checkpoint(path, max_bytes)
+    return params, metadata
+
+
+def read_checkpoint(path: str | os.PathLike[str], max_bytes: int = MAX_CHECKPOINT_BYTES
+                    ) -> Checkpoint:
     """Read a file written by :func:`save_checkpoint`, in bounded memory.
 
     Nothing is allocated before it is validated: the JSON header is read first (at most
@@ -113,8 +141,8 @@ def load_checkpoint(path: str | os.PathLike[str], max_bytes: int = MAX_CHECKPOIN
     member declares, and only then read (exactly that many bytes, never more).
 
     Returns:
-        params: name -> array, in the saved order, with the saved dtypes and shapes.
-        metadata: the saved metadata dict.
+        A :class:`Checkpoint`: params and buffers (name -> array, in the saved order, with the
+        saved dtypes and shapes) and the saved metadata dict.
 
     Raises:
         FileNotFoundError if ``path`` does not exist; ValueError if the file is not a cs_nn
@@ -136,8 +164,7 @@ def load_checkpoint(path: str | os.PathLike[str], max_bytes: int = MAX_CHECKPOIN
                          f"pickled objects): {exc}") from None
 
 
-def _read_npz(path: Path, zf: zipfile.ZipFile, max_bytes: int
-              ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+def _read_npz(path: Path, zf: zipfile.ZipFile, max_bytes: int) -> Checkpoint:
     infos = zf.infolist()
     if len(infos) > _MAX_MEMBERS:
         raise ValueError(f"{path}: {len(infos)} entries; not a cs_nn checkpoint")
@@ -158,30 +185,32 @@ def _read_npz(path: Path, zf: zipfile.ZipFile, max_bytes: int
     header = _read_header(path, _read_member(path, zf, members.pop("header"), _MAX_HEADER_BYTES,
                                              expect=None))
     planned, total = [], 0
-    for entry in header["params"]:
-        if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
-            raise ValueError(f"{path}: malformed parameter entry {str(entry)[:80]} in the header")
-        info = members.pop(entry["key"], None)
-        if info is None:
-            raise ValueError(f"{path}: array for parameter {entry.get('name')!r} is missing; "
-                             "the file is corrupted or was modified")
-        dtype, shape = _declared(path, entry)
-        total += dtype.itemsize * math.prod(shape)
-        if total > max_bytes:
-            raise ValueError(f"{path}: its arrays declare more than {max_bytes:,} bytes; the "
-                             "file is corrupted or was crafted to exhaust memory")
-        planned.append((entry, info, (dtype, shape)))
+    for section in ("params", "buffers"):
+        for entry in header.get(section, []):
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                raise ValueError(f"{path}: malformed {section} entry {str(entry)[:80]} in the "
+                                 "header")
+            info = members.pop(entry["key"], None)
+            if info is None:
+                raise ValueError(f"{path}: array for {section[:-1]} {entry.get('name')!r} is "
+                                 "missing; the file is corrupted or was modified")
+            dtype, shape = _declared(path, entry)
+            total += dtype.itemsize * math.prod(shape)
+            if total > max_bytes:
+                raise ValueError(f"{path}: its arrays declare more than {max_bytes:,} bytes; "
+                                 "the file is corrupted or was crafted to exhaust memory")
+            planned.append((section, entry, info, (dtype, shape)))
     if members:
         raise ValueError(f"{path}: unexpected arrays {sorted(members)} not listed in the header; "
                          "the file was modified")
-    params: dict[str, np.ndarray] = {}
-    for entry, info, expect in planned:
+    out: dict[str, dict[str, np.ndarray]] = {"params": {}, "buffers": {}}
+    for section, entry, info, expect in planned:
         arr = _read_member(path, zf, info, max_bytes, expect)
         if _digest(arr) != entry.get("sha256"):
-            raise ValueError(f"{path}: parameter {entry.get('name')!r} does not match its "
+            raise ValueError(f"{path}: {section[:-1]} {entry.get('name')!r} does not match its "
                              "recorded checksum; the file is corrupted or was modified")
-        params[entry.get("name")] = arr
-    return params, header["metadata"]
+        out[section][entry.get("name")] = arr
+    return Checkpoint(out["params"], out["buffers"], header["metadata"])
 
 
 def _declared(path: Path, entry: dict) -> tuple[np.dtype, tuple[int, ...]]:
@@ -274,24 +303,10 @@ def _read_header(path: Path, raw: np.ndarray | None) -> dict[str, Any]:
     check_version(path, header.get("version"), CHECKPOINT_VERSION, "checkpoint")
     if not isinstance(header.get("params"), list) or not isinstance(header.get("metadata"), dict):
         raise ValueError(f"{path}: the checkpoint header lacks 'params' or 'metadata'")
+    if not isinstance(header.get("buffers", []), list):
+        raise ValueError(f"{path}: the checkpoint header's 'buffers' is not a list; the file is "
+                         "corrupted or was modified")
     return header
-
-
-def training_metadata(solver: Any) -> dict[str, Any]:
-    """The JSON-able training state of a :class:`cs_nn.solver.Solver` for its checkpoints."""
-    o = solver.options
-    schedules = {name: (s.to_dict() if hasattr(s, "to_dict") else repr(s)) if s else None
-                 for name, s in (("lr_schedule", o.lr_schedule),
-                                 ("momentum_schedule", o.momentum_schedule))}
-    hyper = {k: v for k, v in (o.optim_config or {}).items()
-             if isinstance(v, (int, float, str))}  # state arrays are not saved
-    return {"epoch": solver.epoch, "iteration": solver.iteration, "lr": solver.lr,
-            "update_rule": solver.rule_name, "optim_config": hyper, "lr_decay": o.lr_decay,
-            "batch_size": o.batch_size, **schedules,
-            "loss_history": solver.loss_history, "train_acc_history": solver.train_acc_history,
-            "val_acc_history": solver.val_acc_history,
-            "val_loss_history": solver.val_loss_history, "best_val_acc": solver.best_val_acc,
-            "best_epoch": solver.best_epoch}
 
 
 def check_version(path: str | os.PathLike[str], version: object, supported: int, what: str) -> None:

@@ -21,7 +21,7 @@ from cs_nn.course.training import (
     save_run,
     train_model,
 )
-from cs_nn.layers import ACTIVATIONS
+from cs_nn.layers import ACTIVATIONS, NORMALIZATIONS
 
 NAME = "train"
 HELP = ("train a model on a dataset (default: the offline 8x8 digits) with a progress bar; "
@@ -55,6 +55,15 @@ def _weight_scale(text: str) -> float | str:
     return _positive_float(text)
 
 
+def _normalization(text: str) -> str:
+    """The --normalization value, case-insensitive: "none" or a key of NORMALIZATIONS."""
+    value = text.strip().lower()
+    if value != "none" and value not in NORMALIZATIONS:
+        raise argparse.ArgumentTypeError(
+            f"expected none, {' or '.join(sorted(NORMALIZATIONS))}, got {text!r}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = TrainConfig()
     add = parser.add_argument
@@ -80,8 +89,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="multiply the lr by this after every epoch, in (0, 1] (default 1: constant)")
     add("--reg", type=float, default=d.reg, help="L2 strength (default 0)")
     add("--dropout", type=float, default=d.dropout, help="mlp dropout probability (default 0)")
-    add("--activation", choices=sorted(ACTIVATIONS), default=d.activation,
-        help="mlp hidden-layer activation (default relu; seed 003's MLP uses elu)")
+    add("--activation", choices=sorted(ACTIVATIONS), default=None,
+        help="numpy mlp hidden-layer activation (default relu; seed 003's MLP uses elu)")
+    add("--normalization", type=_normalization, default=None,
+        metavar="{none," + ",".join(sorted(NORMALIZATIONS)) + "}",
+        help="numpy mlp: normalise every hidden layer's linear output before its activation "
+             "(notebook 12): batchnorm (per feature over the batch; running averages at test "
+             "time, saved with the model) or layernorm (per sample); default none")
     add("--weight-scale", type=_weight_scale, default=None,
         help="initial weight std, or he / xavier (default: he for mlp, 1e-2 for convnet)")
     add("--num-filters", type=_positive_int, default=d.num_filters, help="convnet filters")
@@ -124,7 +138,9 @@ def run(args: argparse.Namespace) -> int:
         hidden_dims=list(args.hidden_dims),
         num_epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
         update_rule=args.update_rule, lr_decay=args.lr_decay, reg=args.reg,
-        dropout=args.dropout, activation=args.activation, weight_scale=args.weight_scale,
+        dropout=args.dropout, activation=args.activation or d.activation,
+        normalization=None if args.normalization in (None, "none") else args.normalization,
+        weight_scale=args.weight_scale,
         num_filters=args.num_filters, filter_size=args.filter_size, seed=args.seed,
         num_train=args.num_train, data_root=args.data_root, download=args.download).validate()
     out = args.out if args.out is not None else f"runs/{config.dataset}-{config.model}"
@@ -132,8 +148,9 @@ def run(args: argparse.Namespace) -> int:
     for name in RUN_FILES:
         check_writable(Path(out) / name, "--out")
     data = load_data(config)  # a missing dataset raises a FileNotFoundError saying what to do
-    arch = (f"hidden {' '.join(map(str, config.hidden_dims))}, {config.activation}"
-            if config.model == "mlp" else
+    arch = (f"hidden {' '.join(map(str, config.hidden_dims))}, "
+            + (f"{config.normalization} + " if config.normalization else "")
+            + config.activation if config.model == "mlp" else
             f"{config.num_filters} filters {config.filter_size}x{config.filter_size}, "
             f"hidden {config.hidden_dims[0]}")
     print(f"{config.dataset}: {data['X_train'].shape[0]} train / {data['X_val'].shape[0]} val / "
@@ -165,6 +182,13 @@ def _run_torch(args: argparse.Namespace) -> int:
         return 1
     import torch
 
+    for option, value in (("--activation", args.activation),
+                          ("--normalization", args.normalization)):
+        if value is not None:  # the torch models fix both (ELU MLP; SmallCNN has BatchNorm)
+            print(f"cs-nn train: error: {option} applies to --framework numpy only: the torch "
+                  "mlp is seed 003's ELU network and the cnn / preact models have BatchNorm "
+                  "built in", file=sys.stderr)
+            return 1
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     model = args.model or "cnn"

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from cs_nn._util.checkpoint import check_version, load_checkpoint, save_checkpoint
+from cs_nn._util.model_state import load_buffers, model_buffers
 from cs_nn.course.model_size import MAX_PARAMS, check_model_size, check_params
 from cs_nn.data.images import ImageReadError, read_image
 from cs_nn.modelkit import MODEL_CLASSES, Architecture
@@ -107,8 +108,7 @@ def save_model(path: str | os.PathLike[str], model: Any, *,
                          "or save the best epoch's parameters")
     names = None if class_names is None else [str(c) for c in class_names]
     arrays = {f"params/{k}": np.asarray(v) for k, v in model.params.items()}
-    arrays.update({f"buffers/{k}": np.asarray(v)
-                   for k, v in getattr(model, "buffers", {}).items()})
+    arrays.update({f"buffers/{k}": np.asarray(v) for k, v in model_buffers(model).items()})
     if mean is not None:
         arrays["preprocess/mean"] = mean
     header = {"model_format": MODEL_FORMAT, "model_version": MODEL_VERSION, "model_class": name,
@@ -195,8 +195,8 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     check_params(path, name, config, model.params, params)
     for key, value in params.items():
         model.params[key] = value.astype(model.params[key].dtype)
-    _load_buffers(path, name, model, {k[len("buffers/"):]: v for k, v in arrays.items()
-                                      if k.startswith("buffers/")})
+    load_buffers(model, {k[len("buffers/"):]: v for k, v in arrays.items()
+                         if k.startswith("buffers/")}, where=str(path))
     pre = header.get("preprocessing") or {}
     names = header.get("class_names")
     if not isinstance(pre, dict):
@@ -217,20 +217,6 @@ def load_bundle(path: str | os.PathLike[str]) -> ModelBundle:
     return ModelBundle(model, name, config, None if names is None else list(names),
                        None if image_shape is None else tuple(image_shape), mean, scale,
                        header.get("metadata") or {})
-
-
-def _load_buffers(path: Path, name: str, model: Any, found: dict[str, np.ndarray]) -> None:
-    """Put the saved running averages into ``model``; a clear error when they do not fit."""
-    expected = getattr(model, "buffers", {})
-    if set(found) != set(expected):
-        raise ValueError(f"{path} holds buffers {sorted(found)} but its {name} needs "
-                         f"{sorted(expected)} (batchnorm's running averages). The file is "
-                         "corrupted or was written for a different model")
-    try:
-        if found:
-            model.load_buffers(found)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{path}: invalid buffers: {exc}") from None
 
 
 def load_model(path: str | os.PathLike[str]) -> Any:

@@ -26,12 +26,12 @@ from typing import Any
 import numpy as np
 
 from cs_nn import optim
-from cs_nn._util.checkpoint import training_metadata
 from cs_nn._util.files import atomic_write_text
+from cs_nn._util.model_state import training_metadata
 from cs_nn.course.delivery import save_model
 from cs_nn.course.plotting import plot_training_curves, save_figure
 from cs_nn.data import LOADERS, flatten, load_dataset, subtract_mean, train_val_split
-from cs_nn.layers import ACTIVATIONS
+from cs_nn.layers import ACTIVATIONS, NORMALIZATIONS
 from cs_nn.models import FullyConnectedNet, ThreeLayerConvNet
 from cs_nn.solver import Solver
 
@@ -62,6 +62,8 @@ class TrainConfig:
     reg: float = 0.0  # L2 strength
     dropout: float = 0.0  # mlp only: DROP probability after every hidden activation
     activation: str = "relu"  # mlp only: a key of cs_nn.layers.ACTIVATIONS ("elu", "tanh", ...)
+    normalization: str | None = None  # mlp only: None, "batchnorm" or "layernorm" (before
+    #                                   every hidden activation)
     weight_scale: float | str | None = None  # None: "he" (mlp) or 1e-2 (convnet)
     num_filters: int = 32  # convnet only
     filter_size: int = 5  # convnet only (odd)
@@ -106,6 +108,15 @@ class TrainConfig:
              f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
         need(self.model == "mlp" or self.activation == "relu",
              "the convnet uses ReLU; activation applies to the mlp only")
+        need(self.normalization is None or self.normalization in NORMALIZATIONS,
+             f"normalization must be None (no normalisation) or one of "
+             f"{sorted(NORMALIZATIONS)}, got {self.normalization!r}")
+        need(self.normalization is None or self.model == "mlp",
+             "normalization applies to the mlp only (ThreeLayerConvNet has no normalisation "
+             "layers); drop it or use --model mlp")
+        need(self.normalization is None or len(self.hidden_dims) >= 1,
+             "normalization needs at least one hidden layer (it normalises the hidden "
+             "layers' outputs); give hidden_dims")
         ws = self.weight_scale
         need(ws is None or ws in ("he", "xavier") or (isinstance(ws, float) and ws > 0),
              f"weight_scale must be a number > 0, 'he' or 'xavier', got {ws!r}")
@@ -177,7 +188,8 @@ def build_model(config: TrainConfig, input_shape: Sequence[int], num_classes: in
         return FullyConnectedNet(config.hidden_dims, input_dim=int(np.prod(input_shape)),
                                  num_classes=num_classes, dropout=config.dropout,
                                  reg=config.reg, weight_scale=ws, seed=config.seed,
-                                 activation=config.activation)
+                                 activation=config.activation,
+                                 normalization=config.normalization)
     if len(input_shape) != 3:
         raise ValueError(f"the convnet needs images (C, H, W), got input shape {input_shape}")
     ws = 1e-2 if config.weight_scale is None else float(config.weight_scale)

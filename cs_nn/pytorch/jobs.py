@@ -132,12 +132,16 @@ def build_torch_model(config: TorchTrainConfig, image_shape: tuple[int, ...],
 
 
 def train_torch(config: TorchTrainConfig, data: dict[str, Any] | None = None,
-                progress: bool = True, on_eval: Any = None) -> TorchTrainResult:
-    """Load the data (unless given), build the model, :func:`fit` it, measure val / test."""
+                progress: bool = True, on_eval: Any = None,
+                model: nn.Module | None = None) -> TorchTrainResult:
+    """Load the data (unless given), build the model (unless given: ``model`` must be
+    :func:`build_torch_model`'s for ``config``, e.g. so that ``on_eval`` can snapshot it),
+    :func:`fit` it, measure val / test."""
     config.validate()
     data = load_torch_data(config) if data is None else data
     shape = tuple(data["X_train"].shape[1:])
-    model = build_torch_model(config, shape, len(data["class_names"]))
+    if model is None:
+        model = build_torch_model(config, shape, len(data["class_names"]))
     flips = config.dataset in ("cifar10", "fer2013")  # mirrored digits / shoes are not data
     augment = flip_and_shift(max_shift=shape[-1] // 12, flip=flips) if config.augment else None
     history = fit(model, data, optimizer=config.optimizer, lr=config.lr,

@@ -17,14 +17,16 @@ class MLPBuilder:
     """Picklable builder of a FullyConnectedNet from a trial's hyperparameters.
 
     Reads ``hidden_dims`` (or ``width`` and ``num_layers``), ``reg``, ``dropout``,
-    ``weight_scale`` and ``seed`` from the trial config; anything missing takes the default
-    here (reg and dropout: 0). Other keys (lr, batch_size, ...) are ignored.
+    ``weight_scale``, ``normalization`` (None, "batchnorm", "layernorm") and ``seed`` from the
+    trial config; anything missing takes the default here (reg and dropout: 0). Other keys
+    (lr, batch_size, ...) are ignored.
     """
     input_dim: int
     num_classes: int
     hidden_dims: tuple[int, ...] = (100,)
     weight_scale: float | str = 1e-2
     dtype: str = "float32"
+    normalization: str | None = None
 
     def __call__(self, config: dict[str, Any]) -> FullyConnectedNet:
         hidden_dims = config.get("hidden_dims", list(self.hidden_dims))
@@ -35,5 +37,6 @@ class MLPBuilder:
                                  num_classes=self.num_classes,
                                  dropout=config.get("dropout", 0.0), reg=config.get("reg", 0.0),
                                  weight_scale=config.get("weight_scale", self.weight_scale),
+                                 normalization=config.get("normalization", self.normalization),
                                  dtype=self.dtype, seed=config.get("seed"))
 

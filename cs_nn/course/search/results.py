@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from cs_nn._util.checkpoint import load_checkpoint, save_checkpoint
+from cs_nn._util.checkpoint import read_checkpoint, save_checkpoint
+from cs_nn._util.model_state import ModelState, load_state
 
 RESULTS_FORMAT = "cs_nn-search-results"
 RESULTS_VERSION = 1
@@ -97,11 +98,14 @@ class SearchResult:
             best_val_acc, best_epoch, epochs_run, seconds, status ("ok" / "failed"), error.
         best_params: the best trial's parameters at its best epoch, name -> array of the
             model's parameter shape (e.g. W1: (D, H)), or None if unknown.
+        best_buffers: the best trial's buffers then (batchnorm's running averages, e.g.
+            running_mean1: (H,); {} for models without any), or None if unknown.
         build_model: the builder, so :meth:`best_model` can rebuild the architecture.
     """
     records: list[dict[str, Any]]
     best_params: dict[str, np.ndarray] | None = None
     build_model: Callable[[dict[str, Any]], Any] | None = None
+    best_buffers: dict[str, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         self.records = sorted(self.records, key=_sort_key)
@@ -144,7 +148,8 @@ class SearchResult:
         return dict(self.best_row["config"])
 
     def best_model(self) -> Any:
-        """A model rebuilt with the best config and seed, holding the best parameters."""
+        """A model rebuilt with the best config and seed, holding the best parameters and
+        buffers (so a batchnorm model predicts with the running averages of its best epoch)."""
         if self.build_model is None or self.best_params is None:
             raise ValueError("the best model's parameters are not available (pass build_model "
                              "and keep the .best.npz file next to the results, or rerun the "
@@ -154,8 +159,7 @@ class SearchResult:
         if set(model.params) != set(self.best_params):
             raise ValueError(f"the builder makes params {sorted(model.params)} but the best "
                              f"trial saved {sorted(self.best_params)}")
-        for name, w in self.best_params.items():
-            model.params[name] = w.copy()
+        load_state(model, self.best_params, self.best_buffers or {}, where="the best trial")
         return model
 
 
@@ -243,17 +247,17 @@ def _flock(f: Any, lock: bool) -> None:
     fcntl.flock(f.fileno(), fcntl.LOCK_EX if lock else fcntl.LOCK_UN)
 
 
-def append_result(path: Path, row: dict[str, Any],
-                  params: dict[str, np.ndarray] | None) -> None:
-    """Append one trial to the results file; if it has params and beats the best trial
-    recorded so far (by any writer), its params become ``<name>.best.npz``."""
+def append_result(path: Path, row: dict[str, Any], state: ModelState | None) -> None:
+    """Append one trial to the results file; if it has a state (params and buffers) and
+    beats the best trial recorded so far (by any writer), it becomes ``<name>.best.npz``."""
     with _locked(path) as f:
-        if params is not None:
+        if state is not None:
             records = {r["key"]: r for r in read_results(path)}
             key, _ = _read_best(path, load=False)
             if key not in records or _sort_key(row) < _sort_key(records[key]):
-                save_checkpoint(_best_path(path), params, {"key": row["key"],
-                                                           "trial": row["trial"]})
+                save_checkpoint(_best_path(path), state.params,
+                                {"key": row["key"], "trial": row["trial"]},
+                                buffers=state.buffers)
         f.seek(0, os.SEEK_END)
         f.write((json.dumps(row) + "\n").encode("utf-8"))
 
@@ -264,14 +268,13 @@ def create_results(path: Path) -> None:
         pass
 
 
-def _read_best(path: Path, load: bool = True
-               ) -> tuple[str | None, dict[str, np.ndarray] | None]:
-    """(trial key, params name -> array) of the saved best trial, or (None, None)."""
+def _read_best(path: Path, load: bool = True) -> tuple[str | None, ModelState | None]:
+    """(trial key, params and buffers) of the saved best trial, or (None, None)."""
     best = _best_path(path)
     if not best.is_file():
         return None, None
-    params, meta = load_checkpoint(best)
-    return meta.get("key"), (params if load else None)
+    params, buffers, meta = read_checkpoint(best)
+    return meta.get("key"), (ModelState(params, buffers) if load else None)
 
 
 def load_results(path: str | os.PathLike[str],
@@ -280,8 +283,8 @@ def load_results(path: str | os.PathLike[str],
     path = Path(path)
     records = read_results(path)
     result = SearchResult(records, None, build_model)
-    key, params = _read_best(path)
-    if params is not None and records and key == result.records[0]["key"]:
-        result.best_params = params
+    key, state = _read_best(path)
+    if state is not None and records and key == result.records[0]["key"]:
+        result.best_params, result.best_buffers = state
     return result
 

@@ -21,6 +21,7 @@ import numpy as np
 
 from cs_nn import optim
 from cs_nn._checks import check_int, is_int
+from cs_nn._util.model_state import ModelState
 from cs_nn.course.search.results import (
     SearchResult,
     _plain,
@@ -73,11 +74,12 @@ def trial_key(config: dict[str, Any], seed: int) -> str:
 
 def run_trial(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.ndarray],
               config: dict[str, Any], solver_options: dict[str, Any] | None, seed: int,
-              trial: int = 0) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
-    """Train one model; returns (row, best params or None). Exceptions become a failed row.
+              trial: int = 0) -> tuple[dict[str, Any], ModelState | None]:
+    """Train one model; returns (row, best state or None). Exceptions become a failed row.
 
-    ``data``: X_train (N, ...), y_train (N,), X_val (M, ...), y_val (M,). The params are
-    name -> array of the model's parameter shape (e.g. W1: (D, H)) at its best epoch.
+    ``data``: X_train (N, ...), y_train (N,), X_val (M, ...), y_val (M,). The state holds the
+    model's params (name -> array of the parameter's shape, e.g. W1: (D, H)) and buffers
+    (batchnorm's running averages, e.g. running_mean1: (H,)) at its best epoch.
     """
     row: dict[str, Any] = {"trial": trial, "key": trial_key(config, seed), "seed": seed,
                            "config": config, "best_val_acc": None, "best_epoch": None,
@@ -99,7 +101,7 @@ def run_trial(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.n
         row["epochs_run"] = solver.epoch
     row["seconds"] = time.perf_counter() - start
     ok = row["status"] == "ok" and solver is not None and bool(solver.best_params)
-    return row, (solver.best_params if ok else None)
+    return row, (ModelState(solver.best_params, solver.best_buffers) if ok else None)
 
 
 _WORKER: dict[str, Any] = {}
@@ -123,7 +125,7 @@ def _init_worker(build_model: Callable[[dict[str, Any]], Any], data: dict[str, n
 
 
 def _worker_trial(config: dict[str, Any], seed: int, trial: int
-                  ) -> tuple[dict[str, Any], dict[str, np.ndarray] | None]:
+                  ) -> tuple[dict[str, Any], ModelState | None]:
     """One trial inside a worker, with the inputs stored by :func:`_init_worker`."""
     w = _WORKER
     return run_trial(w["build_model"], w["data"], config, w["solver_options"], seed, trial)
@@ -192,11 +194,11 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
     saved = read_results(path) if path is not None and path.is_file() else []
     done = {r["key"]: r for r in saved if r["key"] in set(keys)}
     todo = [i for i, k in enumerate(keys) if k not in done]
-    best: list[Any] = [None, None, None]  # sort key, params, trial key
+    best: list[Any] = [None, None, None]  # sort key, ModelState, trial key
     if path is not None and done:
-        key, params = _read_best(path)
+        key, state = _read_best(path)
         if key in done:
-            best[:] = [_sort_key(done[key]), params, key]
+            best[:] = [_sort_key(done[key]), state, key]
 
     bar = None
     if progress:
@@ -207,12 +209,12 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
     if path is not None:
         create_results(path)  # a bad path fails now, not after the first trial
 
-    def record(row: dict[str, Any], params: dict[str, np.ndarray] | None) -> None:
+    def record(row: dict[str, Any], state: ModelState | None) -> None:
         done[row["key"]] = row
         if path is not None:
-            append_result(path, row, params)  # locked append: other writers keep theirs
-        if params is not None and (best[0] is None or _sort_key(row) < best[0]):
-            best[:] = [_sort_key(row), params, row["key"]]
+            append_result(path, row, state)  # locked append: other writers keep theirs
+        if state is not None and (best[0] is None or _sort_key(row) < best[0]):
+            best[:] = [_sort_key(row), state, row["key"]]
         if bar is not None:
             bar.update(1)
             if best[0] is not None:
@@ -230,19 +232,19 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
             bar.close()
     result = SearchResult([done[k] for k in keys], None, build_model)
     top = result.records[0]["key"] if not _sort_key(result.records[0])[0] else None
-    if top is not None and best[2] == top:
-        result.best_params = best[1]
-    elif top is not None and path is not None:  # e.g. another search sharing the file ran it
-        key, params = _read_best(path)
-        if key == top:
-            result.best_params = params
+    state = best[1] if top is not None and best[2] == top else None
+    if state is None and top is not None and path is not None:  # e.g. another search
+        key, saved = _read_best(path)  # sharing the file ran it
+        state = saved if key == top else None
+    if state is not None:
+        result.best_params, result.best_buffers = state
     return result
 
 
 def _run_parallel(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.ndarray],
                   solver_options: dict[str, Any] | None, configs: list[dict[str, Any]],
                   seeds: list[int], todo: list[int], n_jobs: int,
-                  record: Callable[[dict[str, Any], dict[str, np.ndarray] | None], None]) -> None:
+                  record: Callable[[dict[str, Any], ModelState | None], None]) -> None:
     """Run the ``todo`` trials in ``n_jobs`` spawned processes, recording each as it finishes."""
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
