@@ -39,7 +39,12 @@ def test_target_data_subsets_scales_and_leaves_data_alone():
     assert arrays["X_train"].shape[0] == 50 and arrays["X_val"].shape[0] == 40
     elu = target_data(get_target("elu_003"), data)  # train + val together, evaluated on test
     assert elu["X_train"].shape[0] == 160
-    np.testing.assert_allclose(elu["X_val"], 255.0 * data["X_test"])
+    union = np.concatenate([data["X_train"], data["X_val"]])
+    # re-centred on the mean of every training image, as the seed's cifar10_utils does
+    np.testing.assert_allclose(elu["X_train"].mean(axis=0), 0.0, atol=1e-3)
+    np.testing.assert_allclose(elu["X_val"], 255.0 * (data["X_test"] - union.mean(axis=0)),
+                               rtol=1e-5, atol=1e-3)
+    np.testing.assert_array_equal(elu["X_test"], elu["X_val"])
     np.testing.assert_array_equal(data["X_train"], before)
     with pytest.raises(ValueError, match="needs 500"):
         target_data(get_target("overfit_75"), data)
@@ -59,3 +64,15 @@ def test_step_based_recipe_runs_exactly_its_steps_and_evaluates_periodically():
     assert result.eval_steps == [100, 200, 300]
     assert result.accuracies["test"] == result.eval_acc[-1]
     assert result.model.activation == "elu"
+
+
+def test_seed_replaces_the_recipes_seed_and_last_evaluations_are_averaged():
+    data = fake_data()
+    a, b = (run_target("elu_003", data, quick=True, seed=s) for s in (0, 1))
+    again = run_target("elu_003", data, quick=True, seed=0)
+    assert a.model.seed == 0 and b.model.seed == 1
+    assert not np.array_equal(a.model.params["W1"], b.model.params["W1"])
+    np.testing.assert_array_equal(a.model.params["W1"], again.model.params["W1"])
+    assert a.mean_of_last_evals(2) == pytest.approx(np.mean(a.eval_acc[-2:]))
+    with pytest.raises(ValueError, match="epoch-based"):
+        run_target("overfit_50", data, quick=True).mean_of_last_evals()
