@@ -271,6 +271,15 @@ run_search(MLPBuilder(input_dim=6, num_classes=3, hidden_dims=(8,)), data, trial
 """
 
 
+def _wait_ok(proc) -> None:
+    """The child must succeed; a child stopped by a release stub re-raises the stub's error
+    here, so the learner's release reports "not implemented yet", not a failure."""
+    err = proc.communicate(timeout=300)[1]
+    if proc.returncode != 0 and "NotImplementedError: implement" in err:
+        raise NotImplementedError(err.rsplit("NotImplementedError: ", 1)[1].strip())
+    assert proc.returncode == 0, err
+
+
 def test_two_searches_sharing_a_results_file_lose_no_trial(tmp_path):
     """Issue 13 case 5: two run_search calls on one file at once kept only one's rows."""
     import subprocess
@@ -282,7 +291,7 @@ def test_two_searches_sharing_a_results_file_lose_no_trial(tmp_path):
     procs = [subprocess.Popen([sys.executable, "-c", CONCURRENT_SCRIPT, str(results), str(s),
                                str(start)], stderr=subprocess.PIPE, text=True) for s in (1, 2)]
     for p in procs:
-        assert p.wait(timeout=300) == 0, p.stderr.read()
+        _wait_ok(p)
     rows = load_results(results).records
     assert len(rows) == 12 and len({r["key"] for r in rows}) == 12
     again = load_results(results, BUILDER)
