@@ -6,7 +6,9 @@ regions call the learner-facing layers), minus three pieces of work:
 - no dx for the first layer (its input is the data batch, whose gradient nobody uses):
   one matmul less for an MLP, no col2im for the ConvNet;
 - X is scanned for NaN / infinity once, by the model, not again by the first layer;
-- with ``reg == 0`` the L2 penalty (exactly zero) is not computed.
+- with ``reg == 0`` the L2 penalty (exactly zero) is not computed;
+- the ConvNet's conv -> ReLU -> pool block (with non-overlapping pooling) runs fused per chunk
+  of images, threaded over the batch (:mod:`cs_nn._fast.conv_pool`).
 
 Normalisation layers (``normalization=``) run as in the region, between linear and activation.
 """
@@ -19,6 +21,7 @@ import numpy as np
 
 from cs_nn._checks import as_label_array
 from cs_nn._fast import conv as fast_conv
+from cs_nn._fast import conv_pool
 from cs_nn.layers import (
     ACTIVATIONS,
     NORMALIZATIONS,
@@ -115,7 +118,9 @@ def convnet_loss(model: Any, X: np.ndarray, y: np.ndarray | None = None
     """``ThreeLayerConvNet.loss``, same arguments and results."""
     X, y, train = _inputs(model, X, y)
     p = model.params
-    h1, cache1 = conv_relu_pool_forward(X, p["W1"], p["b1"], model.conv_param, model.pool_param)
+    fused = conv_pool.fusable(model.pool_param)  # non-overlapping pooling: one fused pass
+    block_forward = conv_pool.conv_pool_relu_forward if fused else conv_relu_pool_forward
+    h1, cache1 = block_forward(X, p["W1"], p["b1"], model.conv_param, model.pool_param)
     h2, cache2 = linear_relu_forward(h1, p["W2"], p["b2"])
     scores, cache3 = linear_forward(h2, p["W3"], p["b3"])
     if not train:
@@ -124,7 +129,10 @@ def convnet_loss(model: Any, X: np.ndarray, y: np.ndarray | None = None
     loss, dscores = softmax_loss(scores, y)
     dh2, grads["W3"], grads["b3"] = linear_backward(dscores, cache3)
     dh1, grads["W2"], grads["b2"] = linear_relu_backward(dh2, cache2)
-    conv_cache, pool_cache, relu_cache = cache1  # conv_relu_pool_backward without dX
-    da = max_pool_backward(relu_backward(dh1, relu_cache), pool_cache)
-    _, grads["W1"], grads["b1"] = fast_conv.conv_backward(da, conv_cache, need_dx=False)
+    if fused:
+        grads["W1"], grads["b1"] = conv_pool.conv_pool_relu_backward_no_dx(dh1, cache1)
+    else:
+        conv_cache, pool_cache, relu_cache = cache1  # conv_relu_pool_backward without dX
+        da = max_pool_backward(relu_backward(dh1, relu_cache), pool_cache)
+        _, grads["W1"], grads["b1"] = fast_conv.conv_backward(da, conv_cache, need_dx=False)
     return _add_l2(model, loss, grads, ["W1", "W2", "W3"]), grads
