@@ -30,7 +30,7 @@ import numpy as np
 from cs_nn._checks import NonFiniteError, as_float_array, check_shape
 from cs_nn._fast._parallel import map_ranges
 from cs_nn._fast.conv import _PARALLEL_MIN_BYTES, _chunk_size, _im2col, _pad, _windows
-from cs_nn.layers.conv import check_conv_inputs
+from cs_nn.layers.conv import check_conv_inputs, conv_output_shape, conv_settings
 from cs_nn.layers.pool import pool_output_shape, pool_settings
 
 
@@ -44,6 +44,15 @@ def fusable(pool_param: Mapping[str, int]) -> bool:
     """Whether the pooling is non-overlapping (stride == pool_height == pool_width)."""
     ph, pw, stride = pool_settings(pool_param)
     return ph == pw == stride
+
+
+def min_parallel_images(x: np.ndarray, w: np.ndarray, conv_param: Mapping[str, int]) -> int:
+    """Fewest images worth a thread of their own in a conv layer: about _PARALLEL_MIN_BYTES
+    of im2col columns. x: (N, C, H, W), w: (F, C, HH, WW)."""
+    stride, pad = conv_settings(conv_param)
+    h_out, w_out = conv_output_shape(x.shape, w.shape, stride, pad)
+    per_image = w[0].size * h_out * w_out * np.dtype(x.dtype).itemsize
+    return _chunk_size(per_image, x.shape[0], _PARALLEL_MIN_BYTES)
 
 
 def _offsets(k: int, h2: int, w2: int) -> list[tuple[slice, slice]]:
