@@ -44,6 +44,11 @@ from cs_nn.layers.sandwich import conv_relu_pool_forward
 
 Grads = dict[str, np.ndarray]
 
+# Ranges of images per thread in the ConvNet's threaded step. More would balance the load
+# when a core is busy, but every range reads the hidden layer's weights and writes its own
+# (D, hidden_dim) gradient: measured 10 ms per step with 1, 11.5 with 2, 23 with 4.
+_STEP_PIECES_PER_THREAD = 1
+
 
 def _inputs(model: Any, X: np.ndarray, y: np.ndarray | None
             ) -> tuple[np.ndarray, np.ndarray | None, bool]:
@@ -140,9 +145,8 @@ def convnet_loss(model: Any, X: np.ndarray, y: np.ndarray | None = None
     p = model.params
     fused = conv_pool.fusable(model.pool_param)  # non-overlapping pooling: one fused pass
     block_forward = conv_pool.conv_pool_relu_forward if fused else conv_relu_pool_forward
-    # one range per thread: each range reads the hidden layer's weights once per pass
     bounds = split(X.shape[0], conv_pool.min_parallel_images(X, p["W1"], model.conv_param),
-                   pieces_per_thread=1)
+                   pieces_per_thread=_STEP_PIECES_PER_THREAD)
 
     def forward(lo: int, hi: int) -> tuple[np.ndarray, tuple]:
         h1, cache1 = block_forward(X[lo:hi], p["W1"], p["b1"], model.conv_param,
