@@ -12,8 +12,11 @@ from speed_paths import check_thread_runs
 from synthetic_submissions import instructor_only
 
 from cs_nn._checks import NonFiniteError
+from cs_nn._fast import conv as fast_conv
 from cs_nn._fast import conv_pool as fused
+from cs_nn._fast import pool as fast_pool
 from cs_nn._util import speed as _speed
+from cs_nn.layers import relu_backward, relu_forward
 from cs_nn.layers.sandwich import conv_relu_pool_backward, conv_relu_pool_forward
 
 INSTRUCTOR_ONLY = True  # not shipped in the student release
@@ -107,3 +110,29 @@ def test_overflow_and_bad_dout_are_refused_like_the_plain_layers():
                                             np.zeros(3), *params)
     with pytest.raises(ValueError, match="dout must have shape"):
         fused.conv_pool_relu_backward_no_dx(np.ones((2, 3, 2, 3)), cache)
+
+
+@pytest.mark.parametrize("n, size, k, dtype", [(50, 32, 5, np.float32), (50, 32, 7, np.float32),
+                                               (13, 15, 3, np.float64), (7, 9, 3, np.float32)])
+def test_one_thread_gives_the_unfused_speed_paths_bits(n, size, k, dtype):
+    # Notebooks store training outputs computed through the speed path: with one BLAS thread
+    # the fused block must reproduce the unfused conv + pool + ReLU exactly, in both of its
+    # layouts (columns small enough to be kept by the fast conv, and larger ones).
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    rng = np.random.default_rng(k)
+    x = rng.standard_normal((n, 3, size, size)).astype(dtype)
+    w = (0.1 * rng.standard_normal((8, 3, k, k))).astype(dtype)
+    b = rng.standard_normal(8).astype(dtype)
+    conv_param = {"stride": 1, "pad": (k - 1) // 2}
+    pool_param = {"pool_height": 2, "pool_width": 2, "stride": 2}
+    with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+        out, cache = fused.conv_pool_relu_forward(x, w, b, conv_param, pool_param)
+        dout = rng.standard_normal(out.shape).astype(dtype)
+        got = (out, *fused.conv_pool_relu_backward_no_dx(dout, cache))
+        a, conv_cache = fast_conv.conv_forward(x, w, b, conv_param)
+        pooled, pool_cache = fast_pool.max_pool_forward(a, pool_param)
+        want_out, relu_cache = relu_forward(pooled)
+        da = fast_pool.max_pool_backward(relu_backward(dout, relu_cache), pool_cache)
+        _, dw, db = fast_conv.conv_backward(da, conv_cache, need_dx=False)
+    for g, e in zip(got, (want_out, dw, db), strict=True):
+        np.testing.assert_array_equal(g, e)

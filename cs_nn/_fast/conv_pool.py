@@ -29,7 +29,14 @@ import numpy as np
 
 from cs_nn._checks import NonFiniteError, as_float_array, check_shape
 from cs_nn._fast._parallel import map_ranges
-from cs_nn._fast.conv import _PARALLEL_MIN_BYTES, _chunk_size, _im2col, _pad, _windows
+from cs_nn._fast.conv import (
+    _KEEP_COLS_BYTES,
+    _PARALLEL_MIN_BYTES,
+    _chunk_size,
+    _im2col,
+    _pad,
+    _windows,
+)
 from cs_nn.layers.conv import check_conv_inputs, conv_output_shape, conv_settings
 from cs_nn.layers.pool import pool_output_shape, pool_settings
 
@@ -138,27 +145,48 @@ def conv_pool_relu_backward_no_dx(dout: np.ndarray, cache: ConvPoolCache
     step = _chunk_size(kk * hw * dtype.itemsize, n)
     offsets = _offsets(k, h2, w2)
     covered = k * h2 == h_out and k * w2 == w_out  # else the uncovered rows/cols stay zero
+    # Sums in the order of the unfused speed path (fast conv_backward, which keeps small
+    # layers' columns and sums dw image by image), so one thread gives the same bits as
+    # before the fusion (the notebooks' stored training outputs depend on it).
+    per_image = n * kk * hw * dtype.itemsize <= _KEEP_COLS_BYTES
+
+    def route(gm: np.ndarray, idx: np.ndarray, d: np.ndarray) -> None:
+        """ReLU-masked pooled gradient gm to each window's first maximum in d (in place)."""
+        if not covered:
+            d[...] = 0
+        for j, (rows, cols_) in enumerate(offsets):
+            np.multiply(gm, idx == j, out=d[..., rows, cols_])
 
     def run(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         dw2t = np.zeros((kk, f), dtype=dtype)  # dw transposed: cols @ d.T is the fast product
         db = np.zeros(f, dtype=dtype)
         buf = np.empty(kk * step * hw, dtype=dtype)
         dbuf = np.zeros(f * step * hw, dtype=dtype)
-        g = np.empty((f, step, h2, w2), dtype=dtype)
+        g = np.empty(f * step * h2 * w2, dtype=dtype)
         for i in range(lo, hi, step):
             m = min(step, hi - i)
-            d = dbuf[:f * m * hw].reshape(f, m, h_out, w_out)  # gradient of the conv output
-            if not covered:
-                d[...] = 0
-            gm = g[:, :m]
-            np.multiply(dout[i:i + m].transpose(1, 0, 2, 3),
-                        out[i:i + m].transpose(1, 0, 2, 3) > 0, out=gm)  # ReLU's mask
-            db += gm.sum(axis=(1, 2, 3))
-            idx = arg[i:i + m].transpose(1, 0, 2, 3)
-            for j, (rows, cols_) in enumerate(offsets):
-                np.multiply(gm, idx == j, out=d[:, :, rows, cols_])  # to the first maximum
-            cols = _im2col(windows, i, m, buf)  # (C*HH*WW, m*H'*W')
-            dw2t += cols @ d.reshape(f, m * hw).T
+            if per_image:  # (m, F, ...) layouts, one product per image
+                gm = g[:m * f * h2 * w2].reshape(m, f, h2, w2)
+                np.multiply(dout[i:i + m], out[i:i + m] > 0, out=gm)  # ReLU's mask
+                d = dbuf[:m * f * hw].reshape(m, f, h_out, w_out)
+                route(gm, arg[i:i + m], d)
+                cols = buf[:m * kk * hw].reshape(m, c, hh, ww, h_out, w_out)
+                cols[...] = windows[i:i + m]  # im2col, (m, C, HH, WW, H', W')
+                d3 = d.reshape(m, f, hw)
+                prods = np.matmul(cols.reshape(m, kk, hw), d3.transpose(0, 2, 1))
+                for j in range(m):
+                    dw2t += prods[j]
+                    db += d3[j].sum(axis=1)
+            else:  # (F, m*H'*W') layouts: one product sums the chunk
+                gm = g[:f * m * h2 * w2].reshape(f, m, h2, w2)
+                np.multiply(dout[i:i + m].transpose(1, 0, 2, 3),
+                            out[i:i + m].transpose(1, 0, 2, 3) > 0, out=gm)  # ReLU's mask
+                d = dbuf[:f * m * hw].reshape(f, m, h_out, w_out)
+                route(gm, arg[i:i + m].transpose(1, 0, 2, 3), d)
+                for j in range(m):
+                    db += d[:, j].reshape(f, hw).sum(axis=1)
+                cols = _im2col(windows, i, m, buf)  # (C*HH*WW, m*H'*W')
+                dw2t += cols @ d.reshape(f, m * hw).T
         return dw2t, db
 
     ranges = _chunk_size(kk * hw * dtype.itemsize, n, _PARALLEL_MIN_BYTES)
