@@ -9,6 +9,7 @@ left.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from cs_nn._util import speed as _speed
@@ -23,3 +24,16 @@ def both_paths(request):
             yield request.param
     else:
         yield request.param
+
+
+def check_thread_runs(runs, expected, same_pairs):
+    """Every run (a tuple of float32 arrays, one per thread setting) is close to the float64
+    ``expected``; the runs at each index pair in ``same_pairs`` (same thread count) are
+    bitwise equal, so a result never depends on thread timing."""
+    for got in runs:
+        for g, e in zip(got, expected, strict=True):
+            assert g.dtype == np.float32
+            np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5 * np.abs(e).max())
+    for i, j in same_pairs:
+        for a, c in zip(runs[i], runs[j], strict=True):
+            np.testing.assert_array_equal(a, c)

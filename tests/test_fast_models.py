@@ -4,6 +4,7 @@ regions, which call the learner-facing layers; and the work they skip is really 
 from __future__ import annotations
 
 import copy
+import os
 
 import numpy as np
 import pytest
@@ -123,3 +124,38 @@ def test_check_x_finite_false_skips_only_the_scan_of_x():
         check_linear_inputs(x, w[:3], b, check_x_finite=False)
     with pytest.raises(TypeError, match="x must be a float32"):
         check_linear_inputs(x.astype(np.complex128), w, b, check_x_finite=False)
+
+
+@pytest.mark.parametrize("n", [37, 50])
+def test_convnet_whole_step_on_two_threads_equals_plain_and_repeats_exactly(n, monkeypatch):
+    # With a 2-thread BLAS the whole step runs on two ranges of images (odd n: unequal
+    # ranges); the result must match the plain code and not depend on thread timing.
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    cuts = []
+    real_split = fast.split
+
+    def spy(*args, **kwargs):
+        cuts.append(real_split(*args, **kwargs))
+        return cuts[-1]
+
+    monkeypatch.setattr(fast, "split", spy)
+    model = ThreeLayerConvNet(weight_scale=0.05, reg=0.01, dtype=np.float32, seed=3)
+    rng = np.random.default_rng(n)
+    X = rng.standard_normal((n, 3, 32, 32)).astype(np.float32)
+    y = rng.integers(0, 10, n)
+    runs = []
+    for threads in (2, 2, 1):
+        with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+            runs.append(copy.deepcopy(model).loss(X, y))
+    if (os.cpu_count() or 1) >= 2:
+        assert len(cuts[0]) == 3 and len(cuts[2]) == 2  # two ranges, then one
+    with _speed.plain():
+        want_loss, want_grads = copy.deepcopy(model).loss(X, y)
+    for loss, grads in runs:
+        assert loss == pytest.approx(want_loss, rel=1e-5)
+        for name, g in want_grads.items():
+            np.testing.assert_allclose(grads[name], g, rtol=1e-3, atol=1e-5 * np.abs(g).max(),
+                                       err_msg=name)
+    assert runs[0][0] == runs[1][0]
+    for name in want_grads:  # same thread count: bitwise the same
+        np.testing.assert_array_equal(runs[0][1][name], runs[1][1][name])

@@ -7,6 +7,8 @@ counterpart by ``tests/test_fast_*.py`` (float64 to about 1e-12, float32 to tole
 
 - ``conv``: chunked im2col from a window view, kept columns, flat stride-1 col2im, threads.
 - ``pool``: max pooling without a Python loop over output positions.
+- ``conv_pool``: the ConvNet's conv -> pool -> ReLU block fused per chunk of images, no dx.
 - ``optim``: in-place state updates on arrays the update rule allocated itself.
-- ``models``: the models' loss without dx for the data layer and without re-scanning X.
+- ``models``: the models' loss without dx for the data layer and without re-scanning X;
+  the ConvNet's whole step on one range of images per thread.
 """

@@ -53,35 +53,57 @@ def _blas_threads(controller: Any) -> int:
     return min(counts) if counts else 1
 
 
-def map_ranges(fn: Callable[[int, int], T], n: int, min_size: int) -> list[T]:
-    """``[fn(lo, hi) for each range]`` over consecutive ranges that cover ``0 .. n``.
+def _workers(controller: Any) -> int:
+    """How many threads a parallel section may use: the BLAS thread count, at most the cores."""
+    if controller is None:
+        return 1
+    return max(1, min(_blas_threads(controller), os.cpu_count() or 1))
 
-    With a multi-threaded BLAS, the items are cut into up to ``_PIECES_PER_THREAD`` ranges
-    per thread, each of at least ``min_size`` items, and the threads take ranges as they
-    become free (so a thread slowed by other load does less of the work). The cut depends
-    only on ``n``, ``min_size`` and the thread count, never on timing. Otherwise, or when
-    ``n`` is too small to cut, this is simply ``[fn(0, n)]`` on the calling thread.
-    While the ranges run, BLAS is limited to one thread, and restored afterwards. A call
-    made while another parallel section is running (another thread, or nested) runs
-    sequentially instead of waiting.
+
+def split(n: int, min_size: int, pieces_per_thread: int = _PIECES_PER_THREAD) -> list[int]:
+    """Bounds ``[0, ..., n]`` of consecutive ranges for a parallel section over ``n`` items.
+
+    With a multi-threaded BLAS (and threadpoolctl installed), up to ``pieces_per_thread``
+    ranges per thread, each of at least ``min_size`` items; otherwise (or when ``n`` is too
+    small to cut) one range. The cut depends only on ``n``, the sizes and the thread count,
+    never on timing, so a forward and its backward can share it (see :func:`run_ranges`).
     """
-    controller = _controller()
     min_size = max(1, min_size)
-    if controller is None or n < 2 * min_size:
-        return [fn(0, n)]
-    workers = min(_blas_threads(controller), os.cpu_count() or 1)
-    if workers < 2 or not _LOCK.acquire(blocking=False):
-        return [fn(0, n)]
+    workers = _workers(_controller())
+    if workers < 2 or n < 2 * min_size:
+        return [0, n]
+    pieces = min(workers * max(1, pieces_per_thread), n // min_size)
+    return [n * j // pieces for j in range(pieces + 1)]
+
+
+def run_ranges(fn: Callable[[int, int], T], bounds: list[int]) -> list[T]:
+    """``[fn(lo, hi) for consecutive (lo, hi) in bounds]``, the ranges spread over threads.
+
+    The threads take ranges as they become free (so a thread slowed by other load does less
+    of the work); results come back in range order. While the ranges run, BLAS is limited to
+    one thread, and restored afterwards. With one range, no threadpoolctl, or while another
+    parallel section is running (another thread, or nested), the ranges run one after
+    another on the calling thread: the same ranges, so the same results.
+    """
+    pairs = list(zip(bounds[:-1], bounds[1:]))
+    controller = _controller()
+    if len(pairs) < 2 or controller is None or not _LOCK.acquire(blocking=False):
+        return [fn(lo, hi) for lo, hi in pairs]
     try:
         if _STATE["executor"] is None:
             _STATE["executor"] = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
                                                     thread_name_prefix="cs_nn")
-        pieces = min(workers * _PIECES_PER_THREAD, n // min_size)
-        bounds = [n * j // pieces for j in range(pieces + 1)]
         with controller.limit(limits=1):
-            futures = [_STATE["executor"].submit(fn, lo, hi)
-                       for lo, hi in zip(bounds[:-1], bounds[1:])]
+            futures = [_STATE["executor"].submit(fn, lo, hi) for lo, hi in pairs]
             wait(futures)  # all ranges finish (even if one fails) before BLAS is restored
             return [future.result() for future in futures]  # range order, not finish order
     finally:
         _LOCK.release()
+
+
+def map_ranges(fn: Callable[[int, int], T], n: int, min_size: int) -> list[T]:
+    """``run_ranges(fn, split(n, min_size))``, except that a call made while another parallel
+    section is running (nested, or from another thread) runs ``[fn(0, n)]`` in one piece."""
+    if _LOCK.locked():
+        return [fn(0, n)]
+    return run_ranges(fn, split(n, min_size))
