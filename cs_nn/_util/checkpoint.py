@@ -35,6 +35,7 @@ import numpy as np
 
 from cs_nn._checks import is_int
 from cs_nn._util.files import atomic_write_bytes
+from cs_nn._util.npy_members import read_npy_member, refuse_non_zip
 
 FORMAT = "cs_nn-checkpoint"
 CHECKPOINT_VERSION = 2  # the newest version this code reads (1: no buffers)
@@ -155,7 +156,7 @@ def read_checkpoint(path: str | os.PathLike[str], max_bytes: int = MAX_CHECKPOIN
         raise IsADirectoryError(f"{path} is a folder, not a checkpoint or model file")
     if not path.is_file():
         raise FileNotFoundError(f"no checkpoint file at {path}")
-    _refuse_non_zip(path)
+    refuse_non_zip(path)
     try:
         with zipfile.ZipFile(path) as zf:
             return _read_npz(path, zf, max_bytes)
@@ -182,7 +183,7 @@ def _read_npz(path: Path, zf: zipfile.ZipFile, max_bytes: int) -> Checkpoint:
     if "header" not in members:
         raise ValueError(f"{path} is not a cs_nn checkpoint: no 'header' entry "
                          "(was it written by save_checkpoint?)")
-    header = _read_header(path, _read_member(path, zf, members.pop("header"), _MAX_HEADER_BYTES,
+    header = _read_header(path, read_npy_member(path, zf, members.pop("header"), _MAX_HEADER_BYTES,
                                              expect=None))
     planned, total = [], 0
     for section in ("params", "buffers"):
@@ -205,7 +206,7 @@ def _read_npz(path: Path, zf: zipfile.ZipFile, max_bytes: int) -> Checkpoint:
                          "the file was modified")
     out: dict[str, dict[str, np.ndarray]] = {"params": {}, "buffers": {}}
     for section, entry, info, expect in planned:
-        arr = _read_member(path, zf, info, max_bytes, expect)
+        arr = read_npy_member(path, zf, info, max_bytes, expect)
         if _digest(arr) != entry.get("sha256"):
             raise ValueError(f"{path}: {section[:-1]} {entry.get('name')!r} does not match its "
                              "recorded checksum; the file is corrupted or was modified")
@@ -225,65 +226,6 @@ def _declared(path: Path, entry: dict) -> tuple[np.dtype, tuple[int, ...]]:
         raise ValueError(f"{path}: parameter {entry.get('name')!r} has an invalid recorded dtype "
                          "or shape; the file is corrupted or was modified")
     return dtype, tuple(shape)
-
-
-def _read_member(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, max_bytes: int,
-                 expect: tuple[np.dtype, tuple[int, ...]] | None) -> np.ndarray:
-    """One ``.npy`` member: its header checked (against ``expect``, the size it declares and
-    ``max_bytes``) before the data is read into an array of exactly that size."""
-    from numpy.lib import format as npy
-
-    with zf.open(info) as f:
-        try:
-            version = npy.read_magic(f)
-            reader = npy.read_array_header_1_0 if version == (1, 0) else \
-                npy.read_array_header_2_0
-            shape, fortran, dtype = reader(f)
-        except (ValueError, SyntaxError, TypeError) as exc:
-            raise ValueError(f"{path}: entry {info.filename!r} is not a plain .npy array "
-                             f"({str(exc)[:100]})") from None
-        nbytes = dtype.itemsize * math.prod(shape)
-        if dtype.hasobject or dtype.kind not in "biuf":
-            raise ValueError(f"{path}: entry {info.filename!r} holds {dtype} values (objects "
-                             "or pickles are refused)")
-        if expect is not None and (dtype.str != expect[0].str or tuple(shape) != expect[1]):
-            raise ValueError(f"{path}: entry {info.filename!r} does not match its recorded "
-                             "dtype and shape; the file is corrupted or was modified")
-        if nbytes > max_bytes or nbytes > info.file_size:
-            raise ValueError(f"{path}: entry {info.filename!r} claims {nbytes:,} bytes of data "
-                             f"but holds {info.file_size:,} (limit {max_bytes:,}); the file is "
-                             "truncated, corrupted or crafted")
-        arr = np.empty(shape, dtype=dtype, order="F" if fortran else "C")
-        view, got = memoryview(arr.reshape(-1, order="A")).cast("B"), 0
-        while got < nbytes:
-            n = f.readinto(view[got:])
-            if not n:
-                raise ValueError(f"{path}: entry {info.filename!r} is truncated")
-            got += n
-    return arr
-
-
-def _refuse_non_zip(path: Path) -> None:
-    """ValueError naming ``path`` unless it starts like a zip archive (every .npz does).
-
-    Checked before ``np.load``, which would otherwise return a plain ``.npy`` file as one
-    array (not a dict of arrays) or fail with a message about pickles or missing data.
-    """
-    with open(path, "rb") as f:
-        magic = f.read(6)
-    if magic[:4] in (b"PK\x03\x04", b"PK\x05\x06"):  # a zip entry, or an empty zip
-        return
-    if not magic:
-        what = "the file is empty"
-    elif magic == b"\x93NUMPY":
-        what = "it holds a single .npy array"
-    elif magic[:1] == b"\x80":
-        what = "it looks like a pickle"
-    else:
-        what = "its content is of another kind (text, a pickle, an image?)"
-    raise ValueError(f"{path} is not a cs_nn model file or checkpoint: {what}, not an .npz "
-                     "(zip) archive as written by save_model / save_checkpoint; refusing to "
-                     "read it")
 
 
 def _read_header(path: Path, raw: np.ndarray | None) -> dict[str, Any]:
