@@ -6,6 +6,7 @@
   verification grades what the notebooks wrote).
 * Tests marked ``after_notebooks`` run last, so they can compare what the notebooks wrote.
 * matplotlib draws off-screen.
+* hypothesis draws the same examples on every run (derandomized).
 """
 
 from __future__ import annotations
@@ -15,6 +16,16 @@ import shutil
 import tempfile
 
 import pytest
+
+try:
+    from hypothesis import settings
+except ImportError:  # property tests need it ("pip install -e .[dev]"); the rest do not
+    settings = None
+else:
+    # Property tests draw the same examples on every run (the suite is deterministic: a
+    # failure seen once is seen again); a failing example prints its reproduction blob.
+    settings.register_profile("cs_nn", derandomize=True, print_blob=True)
+    settings.load_profile("cs_nn")
 
 #: Remembers each test's outcome for `cs-nn status` (.cs_nn/test_results.json).
 pytest_plugins = ["cs_nn.course.pytest_results"]
