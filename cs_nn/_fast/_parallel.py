@@ -101,6 +101,17 @@ def run_ranges(fn: Callable[[int, int], T], bounds: list[int]) -> list[T]:
         _LOCK.release()
 
 
+def sum_in_order(parts: list[Any]) -> Any:
+    """``parts[0] + parts[1] + ...`` added left to right (so the result does not depend on
+    thread timing), accumulated IN PLACE into ``parts[0]``: the parts must be fresh arrays
+    that nothing else holds (per-range partial sums). Saves allocating a new array per
+    addition (for a hidden layer's weight gradient, megabytes of fresh pages each step)."""
+    total = parts[0]
+    for part in parts[1:]:
+        total += part
+    return total
+
+
 def map_ranges(fn: Callable[[int, int], T], n: int, min_size: int) -> list[T]:
     """``run_ranges(fn, split(n, min_size))``, except that a call made while another parallel
     section is running (nested, or from another thread) runs ``[fn(0, n)]`` in one piece."""

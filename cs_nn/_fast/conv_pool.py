@@ -4,11 +4,16 @@ The ThreeLayerConvNet's first block, ``conv_relu_pool_forward`` followed (in tra
 ``conv_relu_pool_backward`` without dx (the block's input is the data batch), done in one
 pass over each chunk of a few images while the chunk's data is still in cache:
 
-- forward: im2col columns of the chunk, one matrix product per image, bias, then the 2x2
-  (in general k x k, stride k) pooling of that product straight away, recording for every
-  window WHICH offset held the first maximum (one byte per pooled value), then ReLU in place;
+- forward: channels-last im2col columns of the chunk, (m*H'*W', HH*WW*C), whose rows copy
+  contiguous runs of a channels-last padded input; ONE matrix product (columns @ weights,
+  (m*H'*W', F): with few filters this orientation runs about 1.6x faster in OpenBLAS than
+  weights @ columns); bias; then the 2x2 (in general k x k, stride k) pooling of that
+  product straight away, on channels-last slices, recording for every window WHICH offset
+  held the first maximum (one byte per pooled value); ReLU in place;
 - backward: the pooled gradient, masked by ReLU, is routed to the recorded offsets directly
-  into the (F, m*H'*W') layout the weight-gradient product needs, then ``dw += cols @ d.T``.
+  into the channels-last (m*H'*W', F) layout, then ``dw += cols.T @ d`` (columns rebuilt:
+  they are cheaper to rebuild in cache than to keep); db is the sum of the pooled gradient
+  (each pooled value's gradient lands on exactly one position).
 
 Pooling before the ReLU gives the same values and gradients as after it (ReLU is increasing;
 see :func:`cs_nn.layers.sandwich.conv_relu_pool_forward`). Ties go to the first maximum in
@@ -23,26 +28,31 @@ tests/test_fast_conv_pool.py proves the results equal to the plain layers'.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import reduce
 
 import numpy as np
 
 from cs_nn._checks import NonFiniteError, as_float_array, check_shape
-from cs_nn._fast._parallel import map_ranges
+from cs_nn._fast._parallel import map_ranges, sum_in_order
 from cs_nn._fast.conv import (
-    _KEEP_COLS_BYTES,
     _PARALLEL_MIN_BYTES,
     _chunk_size,
-    _im2col,
-    _pad,
-    _windows,
+    _pad_channels_last,
+    _weights_channels_last,
+    _windows_channels_last,
 )
 from cs_nn.layers.conv import check_conv_inputs, conv_output_shape, conv_settings
 from cs_nn.layers.pool import pool_output_shape, pool_settings
 
+# Bytes of im2col columns per chunk. Larger than the plain fast conv's (conv._CHUNK_BYTES):
+# fewer, larger numpy calls per chunk pay off more here than keeping the chunk in L2
+# (ThreeLayerConvNet step, batch 50: 1.5 MB -> 3 MB took 14.2 -> 13.5 ms on one thread,
+# 9.3 -> 8.6 ms on two).
+_CHUNK_BYTES = 3_000_000
+
 
 class ConvPoolCache(tuple):
-    """(padded x, w, (stride, pad), (k, H', W'), relu'd pooled output, offset indices)."""
+    """(channels-last windows, w, (k, H', W'), relu'd pooled output (N, F, H'', W''),
+    offset indices (N, H'', W'', F))."""
 
     __slots__ = ()
 
@@ -90,31 +100,32 @@ def conv_pool_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
     dtype = x.dtype
     n, c, _, _ = x.shape
     f, _, hh, ww = w.shape
-    windows = _windows(_pad(x, pad), hh, ww, stride)  # (N, C, HH, WW, H', W') view
-    kk, hw = c * hh * ww, h_out * w_out
-    wmat = w.reshape(f, kk)  # (F, C*HH*WW)
+    windows = _windows_channels_last(_pad_channels_last(x, pad), hh, ww, stride)
+    kk, hw = c * hh * ww, h_out * w_out  # windows: (N, H', W', HH, WW, C) view
+    wmat = _weights_channels_last(w)  # (HH*WW*C, F)
     out = np.empty((n, f, h2, w2), dtype=dtype)
-    arg = np.empty((n, f, h2, w2), dtype=np.uint8)  # which offset held the first maximum
-    step = _chunk_size(kk * hw * dtype.itemsize, n)
+    arg = np.empty((n, h2, w2, f), dtype=np.uint8)  # which offset held the first maximum
+    step = _chunk_size(kk * hw * dtype.itemsize, n, _CHUNK_BYTES)
     offsets = _offsets(k, h2, w2)
 
     def run(lo: int, hi: int) -> None:
-        cols = np.empty((step, c, hh, ww, h_out, w_out), dtype=dtype)
-        conv = np.empty((step, f, hw), dtype=dtype)
-        greater = np.empty((step, f, h2, w2), dtype=bool)
-        scaled = np.empty((step, f, h2, w2), dtype=np.uint8)
+        cols = np.empty((step, h_out, w_out, hh, ww, c), dtype=dtype)
+        conv = np.empty((step * hw, f), dtype=dtype)
+        pooled = np.empty((step, h2, w2, f), dtype=dtype)
+        greater = np.empty((step, h2, w2, f), dtype=bool)
+        scaled = np.empty((step, h2, w2, f), dtype=np.uint8)
         for i in range(lo, hi, step):
             m = min(step, hi - i)
-            cols[:m] = windows[i:i + m]  # im2col, (m, C, HH, WW, H', W')
-            a = conv[:m]
-            np.matmul(wmat, cols[:m].reshape(m, kk, hw), out=a)  # (m, F, H'*W')
-            a += b[:, None]
-            a4 = a.reshape(m, f, h_out, w_out)
-            o, idx, gt, jgt = out[i:i + m], arg[i:i + m], greater[:m], scaled[:m]
-            o[...] = a4[(slice(None), slice(None), *offsets[0])]
+            cols[:m] = windows[i:i + m]  # im2col, (m, H', W', HH, WW, C)
+            a = conv[:m * hw]
+            np.matmul(cols[:m].reshape(m * hw, kk), wmat, out=a)  # (m*H'*W', F)
+            a += b
+            a4 = a.reshape(m, h_out, w_out, f)
+            o, idx, gt, jgt = pooled[:m], arg[i:i + m], greater[:m], scaled[:m]
+            o[...] = a4[:, offsets[0][0], offsets[0][1]]
             idx[...] = 0
             for j, (rows, cols_) in enumerate(offsets[1:], start=1):
-                part = a4[:, :, rows, cols_]
+                part = a4[:, rows, cols_]
                 np.greater(part, o, out=gt)  # strictly greater: the first maximum stays
                 # idx = j where gt: offsets come in increasing j, so a maximum does it
                 # without a branchy masked copy (np.copyto(where=) is ~4x slower here)
@@ -125,6 +136,7 @@ def conv_pool_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
                 raise NonFiniteError("the convolution output contains NaN or infinite "
                                      "values (overflow); scale the inputs or weights down")
             np.maximum(o, 0, out=o)  # ReLU after pooling: same values as before it
+            out[i:i + m] = o.transpose(0, 3, 1, 2)
 
     map_ranges(run, n, _chunk_size(kk * hw * dtype.itemsize, n, _PARALLEL_MIN_BYTES))
     return out, ConvPoolCache((windows, w, (k, h_out, w_out), out, arg))
@@ -139,58 +151,36 @@ def conv_pool_relu_backward_no_dx(dout: np.ndarray, cache: ConvPoolCache
     dout = as_float_array("dout", dout, finite=False)
     check_shape("dout", dout.reshape(dout.shape[0], -1), (n, f * h2 * w2))
     dout = dout.reshape(out.shape).astype(w.dtype, copy=False)
-    c, hh, ww = windows.shape[1:4]
+    c = windows.shape[5]
+    hh, ww = w.shape[2:]
     kk, hw = c * hh * ww, h_out * w_out
     dtype = w.dtype
-    step = _chunk_size(kk * hw * dtype.itemsize, n)
+    step = _chunk_size(kk * hw * dtype.itemsize, n, _CHUNK_BYTES)
     offsets = _offsets(k, h2, w2)
     covered = k * h2 == h_out and k * w2 == w_out  # else the uncovered rows/cols stay zero
-    # Sums in the order of the unfused speed path (fast conv_backward, which keeps small
-    # layers' columns and sums dw image by image), so one thread gives the same bits as
-    # before the fusion (the notebooks' stored training outputs depend on it).
-    per_image = n * kk * hw * dtype.itemsize <= _KEEP_COLS_BYTES
-
-    def route(gm: np.ndarray, idx: np.ndarray, d: np.ndarray) -> None:
-        """ReLU-masked pooled gradient gm to each window's first maximum in d (in place)."""
-        if not covered:
-            d[...] = 0
-        for j, (rows, cols_) in enumerate(offsets):
-            np.multiply(gm, idx == j, out=d[..., rows, cols_])
 
     def run(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        dw2t = np.zeros((kk, f), dtype=dtype)  # dw transposed: cols @ d.T is the fast product
+        dwmat = np.zeros((kk, f), dtype=dtype)  # dw as (HH*WW*C, F), the columns' order
         db = np.zeros(f, dtype=dtype)
-        buf = np.empty(kk * step * hw, dtype=dtype)
-        dbuf = np.zeros(f * step * hw, dtype=dtype)
-        g = np.empty(f * step * h2 * w2, dtype=dtype)
+        cols = np.empty((step, h_out, w_out, hh, ww, c), dtype=dtype)
+        dbuf = np.zeros((step, h_out, w_out, f), dtype=dtype)
+        g = np.empty((step, h2, w2, f), dtype=dtype)
         for i in range(lo, hi, step):
             m = min(step, hi - i)
-            if per_image:  # (m, F, ...) layouts, one product per image
-                gm = g[:m * f * h2 * w2].reshape(m, f, h2, w2)
-                np.multiply(dout[i:i + m], out[i:i + m] > 0, out=gm)  # ReLU's mask
-                d = dbuf[:m * f * hw].reshape(m, f, h_out, w_out)
-                route(gm, arg[i:i + m], d)
-                cols = buf[:m * kk * hw].reshape(m, c, hh, ww, h_out, w_out)
-                cols[...] = windows[i:i + m]  # im2col, (m, C, HH, WW, H', W')
-                d3 = d.reshape(m, f, hw)
-                prods = np.matmul(cols.reshape(m, kk, hw), d3.transpose(0, 2, 1))
-                for j in range(m):
-                    dw2t += prods[j]
-                    db += d3[j].sum(axis=1)
-            else:  # (F, m*H'*W') layouts: one product sums the chunk
-                gm = g[:f * m * h2 * w2].reshape(f, m, h2, w2)
-                np.multiply(dout[i:i + m].transpose(1, 0, 2, 3),
-                            out[i:i + m].transpose(1, 0, 2, 3) > 0, out=gm)  # ReLU's mask
-                d = dbuf[:f * m * hw].reshape(f, m, h_out, w_out)
-                route(gm, arg[i:i + m].transpose(1, 0, 2, 3), d)
-                for j in range(m):
-                    db += d[:, j].reshape(f, hw).sum(axis=1)
-                cols = _im2col(windows, i, m, buf)  # (C*HH*WW, m*H'*W')
-                dw2t += cols @ d.reshape(f, m * hw).T
-        return dw2t, db
+            gm, d, idx = g[:m], dbuf[:m], arg[i:i + m]
+            np.multiply(dout[i:i + m].transpose(0, 2, 3, 1),
+                        out[i:i + m].transpose(0, 2, 3, 1) > 0, out=gm)  # ReLU's mask
+            db += gm.reshape(-1, f).sum(axis=0)
+            if not covered:
+                d[...] = 0
+            for j, (rows, cols_) in enumerate(offsets):  # to each window's first maximum
+                np.multiply(gm, idx == j, out=d[:, rows, cols_])
+            cols[:m] = windows[i:i + m]  # im2col again, (m, H', W', HH, WW, C)
+            dwmat += cols[:m].reshape(m * hw, kk).T @ d.reshape(m * hw, f)
+        return dwmat, db
 
     ranges = _chunk_size(kk * hw * dtype.itemsize, n, _PARALLEL_MIN_BYTES)
     parts = map_ranges(run, n, ranges)
-    dw2t = reduce(np.add, [p[0] for p in parts])  # range order: independent of thread timing
-    db = reduce(np.add, [p[1] for p in parts])
-    return np.ascontiguousarray(dw2t.T).reshape(w.shape), db
+    dwmat = sum_in_order([p[0] for p in parts])  # range order: independent of thread timing
+    db = sum_in_order([p[1] for p in parts])
+    return np.ascontiguousarray(dwmat.reshape(hh, ww, c, f).transpose(3, 2, 0, 1)), db

@@ -16,7 +16,6 @@ Normalisation layers (``normalization=``) run as in the region, between linear a
 
 from __future__ import annotations
 
-from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,7 @@ import numpy as np
 from cs_nn._checks import as_label_array
 from cs_nn._fast import conv as fast_conv
 from cs_nn._fast import conv_pool
-from cs_nn._fast._parallel import run_ranges, split
+from cs_nn._fast._parallel import run_ranges, split, sum_in_order
 from cs_nn.layers import (
     ACTIVATIONS,
     NORMALIZATIONS,
@@ -171,6 +170,6 @@ def convnet_loss(model: Any, X: np.ndarray, y: np.ndarray | None = None
         return g
 
     partial = run_ranges(backward, bounds)  # the same ranges as the forward's
-    grads = {name: reduce(np.add, [g[name] for g in partial])  # range order: deterministic
+    grads = {name: sum_in_order([g[name] for g in partial])  # range order: deterministic
              for name in ("W1", "b1", "W2", "b2", "W3", "b3")}
     return _add_l2(model, loss, grads, ["W1", "W2", "W3"]), grads
