@@ -12,6 +12,12 @@ PyTorch time in the same run (lower is better); numpy and PyTorch runs alternate
 see the same load, but absolute times still drift with machine load. With 2 threads,
 PyTorch's OpenMP workers keep spinning for a moment after each call and slow down the numpy
 run that follows; ``--unpaired`` times all numpy runs, then all PyTorch runs, instead.
+
+The header names OpenBLAS's kernel set (threadpoolctl's "architecture"). Where the machine's
+environment pins ``OPENBLAS_CORETYPE`` (this workplace pins Haswell on some CPUs, for old
+OpenBLAS builds), numpy runs AVX2 kernels while PyTorch's oneDNN still uses AVX-512; to
+measure numpy with the kernels OpenBLAS picks itself, unset the pin for that command alone:
+``env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_conv.py``.
 """
 
 from __future__ import annotations
@@ -206,8 +212,8 @@ def run(args: argparse.Namespace) -> dict:
     rng = np.random.default_rng(0)
     rows = []
     with threadpool_limits(limits=args.threads, user_api="blas"):
-        blas = [(i["internal_api"], i["num_threads"]) for i in threadpool_info()
-                if i["user_api"] == "blas"]
+        blas = [(i["internal_api"], i["num_threads"], i.get("architecture"))
+                for i in threadpool_info() if i["user_api"] == "blas"]
         specs = [("conv_a", "conv (a) 50x3x32x32, 32 7x7 pad 3", (50, 3, 32, 32, 7, 3), 1),
                  ("conv_b", "conv (b) 100x16x16x16, 32 3x3 pad 1", (100, 16, 16, 32, 3, 1), 2)]
         for key, label, (n, c, hw, f, k, pad), naive_n in specs:

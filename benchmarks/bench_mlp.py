@@ -12,7 +12,9 @@ optimiser and the same minibatch loop, in the same run. Rows: SGD and Adam. Repo
 wall time of ``--repeats`` epochs (after a warm-up) and the ratio cs_nn / PyTorch (target:
 <= 1.0). numpy's BLAS and PyTorch use the same number of threads (printed via threadpoolctl).
 With ``--data cifar`` the CIFAR-10 training images under $CS_NN_DATA are tiled up to
-``--num-train`` samples (the shared copy holds 10,000).
+``--num-train`` samples (the shared copy holds batches 1-3: 30,000). The OpenBLAS kernel
+set is printed too; bench_conv.py says how to measure where the environment pins
+``OPENBLAS_CORETYPE``.
 """
 
 from __future__ import annotations
@@ -131,7 +133,7 @@ def run(args: argparse.Namespace) -> int:
           + (f", torch {torch.__version__}" if torch else ", torch not installed"))
     for pool in threadpool_info():
         print(f"  numpy BLAS: {pool.get('internal_api')} {pool.get('version')} "
-              f"threads={pool.get('num_threads')}")
+              f"threads={pool.get('num_threads')} kernels={pool.get('architecture')}")
     if torch is not None:
         print(f"  torch threads={torch.get_num_threads()}")
     print(f"MLP 3072-100-10, {args.num_train} samples ({args.data}), batch {BATCH}, float32, "
