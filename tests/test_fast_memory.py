@@ -11,6 +11,8 @@ import pytest
 
 from cs_nn._fast import _memory
 
+INSTRUCTOR_ONLY = True  # not shipped in the student release
+
 linux_glibc = pytest.mark.skipif(_memory._libc() is None, reason="mallopt is glibc's (Linux)")
 
 
