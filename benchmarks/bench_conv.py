@@ -11,7 +11,9 @@ batch of 50. numpy's BLAS and PyTorch use the same number of threads. Ratios are
 PyTorch time in the same run (lower is better); numpy and PyTorch runs alternate so both
 see the same load, but absolute times still drift with machine load. With 2 threads,
 PyTorch's OpenMP workers keep spinning for a moment after each call and slow down the numpy
-run that follows; ``--unpaired`` times all numpy runs, then all PyTorch runs, instead.
+run that follows; ``--unpaired`` times all numpy runs, then all PyTorch runs, instead, each
+block after half a second of idling (so neither library's spinning threads from the block
+before still hold a core).
 
 The header names OpenBLAS's kernel set (threadpoolctl's "architecture"). Where the machine's
 environment pins ``OPENBLAS_CORETYPE`` (this workplace pins Haswell on some CPUs, for old
@@ -52,8 +54,15 @@ TARGETS = {1: {"conv_a": 1.5, "conv_b": 1.5, "maxpool": 1.0, "convnet_step": 1.0
            2: {"conv_a": 1.2, "conv_b": 2.0, "maxpool": 1.0, "convnet_step": 1.0}}
 
 
+# Idle time before each timed block: long enough for OpenBLAS's and PyTorch's OpenMP worker
+# threads, which spin for a while after their last call, to go to sleep and free the cores.
+SETTLE_S = 0.5
+
+
 def median_time(fn, reps: int, warmup: int = 2) -> float:
-    """Median wall time of fn() in seconds over ``reps`` runs after ``warmup`` runs."""
+    """Median wall time of fn() in seconds over ``reps`` runs after ``warmup`` runs, started
+    after SETTLE_S idle seconds (so the previous block's spinning threads are asleep)."""
+    time.sleep(SETTLE_S)
     for _ in range(warmup):
         fn()
     times = []
@@ -77,6 +86,7 @@ def paired_times(fn_np, fn_torch, reps: int, warmup: int = 2,
         return median_time(fn_np, reps, warmup), None
     if unpaired:
         return median_time(fn_np, reps, warmup), median_time(fn_torch, reps, warmup)
+    time.sleep(SETTLE_S)
     for _ in range(warmup):
         fn_np()
         fn_torch()
@@ -235,7 +245,7 @@ def run(args: argparse.Namespace) -> dict:
         rows.append(("maxpool", "max-pool 2x2/2 on (50, 32, 32, 32)", t_np, t_t,
                      median_time(run_naive, 1, warmup=0) * 25, "naive on N=2, x25"))
         run_np, run_t = step_runs(torch, rng)
-        t_np, t_t = paired_times(run_np, run_t, max(3, reps // 2), unpaired=unpaired)
+        t_np, t_t = paired_times(run_np, run_t, reps, unpaired=unpaired)
         rows.append(("convnet_step", "ThreeLayerConvNet step, batch 50", t_np, t_t, None, ""))
 
     mode = ("unpaired" if unpaired else "alternating") + (", plain code" if args.plain else "")
