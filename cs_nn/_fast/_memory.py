@@ -6,7 +6,7 @@ trims the heap after a large free, so the next step's arrays land on pages the k
 fault in and zero again: about 1.5 µs per 4 KiB page. How often that happens depends on the
 order of earlier allocations, so the same conv layer measured 7.8 ms or 15.9 ms per
 forward + backward (4,100 page faults per call) depending on what ran before it, and the
-ThreeLayerConvNet data layer's col2im spent a third of its time in page faults (see
+7x7 benchmark layer's col2im spent a third of its time in page faults (8.6 -> 5.7 ms; see
 PERFORMANCE.md). PyTorch avoids the same cost with its caching allocator.
 
 :func:`keep_freed_memory` sets three documented glibc knobs (``mallopt``) once, when the speed

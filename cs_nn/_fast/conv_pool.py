@@ -157,12 +157,13 @@ def conv_pool_relu_backward_no_dx(dout: np.ndarray, cache: ConvPoolCache
     dtype = w.dtype
     step = _chunk_size(kk * hw * dtype.itemsize, n, _CHUNK_BYTES)
     offsets = _offsets(k, h2, w2)
-    covered = k * h2 == h_out and k * w2 == w_out  # else the uncovered rows/cols stay zero
 
     def run(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
         dwmat = np.zeros((kk, f), dtype=dtype)  # dw as (HH*WW*C, F), the columns' order
         db = np.zeros(f, dtype=dtype)
         cols = np.empty((step, h_out, w_out, hh, ww, c), dtype=dtype)
+        # zeroed once: every chunk overwrites each position a pooling window covers, and
+        # the rows / columns no window covers (odd sizes) stay zero
         dbuf = np.zeros((step, h_out, w_out, f), dtype=dtype)
         g = np.empty((step, h2, w2, f), dtype=dtype)
         for i in range(lo, hi, step):
@@ -171,8 +172,6 @@ def conv_pool_relu_backward_no_dx(dout: np.ndarray, cache: ConvPoolCache
             np.multiply(dout[i:i + m].transpose(0, 2, 3, 1),
                         out[i:i + m].transpose(0, 2, 3, 1) > 0, out=gm)  # ReLU's mask
             db += gm.reshape(-1, f).sum(axis=0)
-            if not covered:
-                d[...] = 0
             for j, (rows, cols_) in enumerate(offsets):  # to each window's first maximum
                 np.multiply(gm, idx == j, out=d[:, rows, cols_])
             cols[:m] = windows[i:i + m]  # im2col again, (m, H', W', HH, WW, C)
