@@ -57,14 +57,6 @@ def _pad(x: np.ndarray, pad: int) -> np.ndarray:
     return xp
 
 
-def _pad_channels_last(x: np.ndarray, pad: int) -> np.ndarray:
-    """x (N, C, H, W) zero-padded and moved to channels-last: a fresh (N, Hp, Wp, C) array."""
-    n, c, h, w = x.shape
-    xp = np.zeros((n, h + 2 * pad, w + 2 * pad, c), dtype=x.dtype)
-    xp[:, pad:pad + h, pad:pad + w] = x.transpose(0, 2, 3, 1)
-    return xp
-
-
 def _chunk_size(per_image_bytes: int, n: int, chunk_bytes: int = _CHUNK_BYTES) -> int:
     return max(1, min(n, chunk_bytes // max(1, per_image_bytes)))
 
@@ -74,18 +66,6 @@ def _windows(xp: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
     view = sliding_window_view(xp, (hh, ww), axis=(2, 3))  # (N, C, Hp-HH+1, Wp-WW+1, HH, WW)
     view = view[:, :, ::stride, ::stride]  # (N, C, H', W', HH, WW)
     return view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, HH, WW, H', W')
-
-
-def _windows_channels_last(xp: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
-    """Strided view (N, H', W', HH, WW, C) of every window of a channels-last padded input
-    (N, Hp, Wp, C); no copy. One window row, (WW, C), is a contiguous run of the input."""
-    view = sliding_window_view(xp, (hh, ww), axis=(1, 2))  # (N, Hp-HH+1, Wp-WW+1, C, HH, WW)
-    return view[:, ::stride, ::stride].transpose(0, 1, 2, 4, 5, 3)  # (N, H', W', HH, WW, C)
-
-
-def _weights_channels_last(w: np.ndarray) -> np.ndarray:
-    """w (F, C, HH, WW) as the (HH*WW*C, F) matrix that multiplies channels-last columns."""
-    return np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, w.shape[0])
 
 
 def _im2col(windows: np.ndarray, i: int, m: int, buf: np.ndarray) -> np.ndarray:
