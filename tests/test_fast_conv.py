@@ -97,6 +97,21 @@ def test_need_dx_false_skips_dx_only():
     np.testing.assert_array_equal(db, db_full)
 
 
+@pytest.mark.parametrize("hh,ww,pad", [(7, 7, 3), (5, 5, 2), (7, 3, 1), (3, 7, 2), (3, 3, 1)])
+@pytest.mark.parametrize("chunk_bytes", [1, 40_000, 4_000_000])
+def test_stride1_col2im_one_and_two_stage_adds_equal_plain(monkeypatch, hh, ww, pad,
+                                                           chunk_bytes):
+    # Filters with hh * ww > 2 * (hh + ww) (the 7x7 first layer) add their offsets in two
+    # stages (rows, then row sums); small ones offset by offset. Chunk sizes from one image
+    # per chunk to the whole batch, with a shorter last chunk (7 images).
+    monkeypatch.setattr(fast, "_DX_CHUNK_BYTES", chunk_bytes)
+    rng = np.random.default_rng(hh * 10 + ww)
+    x, w, b = _case(rng, 7, 3, 9, 8, 4, hh, ww)
+    want, got = _both(x, w, b, {"stride": 1, "pad": pad}, rng)
+    for g, e in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(e).max()))
+
+
 @pytest.mark.parametrize("stride,keep_cols", [(1, True), (1, False), (2, False)])
 def test_large_batch_paths_match_plain_and_are_deterministic(monkeypatch, stride, keep_cols):
     # Big enough for the paths small tests never reach: columns rebuilt in the backward
