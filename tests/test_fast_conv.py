@@ -97,6 +97,25 @@ def test_need_dx_false_skips_dx_only():
     np.testing.assert_array_equal(db, db_full)
 
 
+@pytest.mark.parametrize("c,hw,k,pad,stride,channels_last", [
+    (16, 8, 3, 1, 1, True),  # window rows of 48 floats, output rows of 8
+    (3, 32, 7, 3, 1, False),  # 21 against 32 (the course's first layer)
+    (4, 9, 3, 0, 2, True),  # 12 against 4
+    (1, 21, 3, 1, 2, False),  # 3 against 11
+])
+def test_kept_columns_layout_follows_the_copy_run_length(c, hw, k, pad, stride, channels_last):
+    # Kept columns are channels-last when a window row (WW*C floats) is at least as long as
+    # an output row (W'); both layouts, and their backward, equal the plain layer.
+    rng = np.random.default_rng(c * 100 + k)
+    x, w, b = _case(rng, 3, c, hw, hw, 5, k, k)
+    param = {"stride": stride, "pad": pad}
+    _, cache = fast.conv_forward(x, w, b, param)
+    assert cache[5] is not None and cache[6] is channels_last
+    want, got = _both(x, w, b, param, rng)
+    for g, e in zip(got, want, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(e).max()))
+
+
 @pytest.mark.parametrize("hh,ww,pad", [(7, 7, 3), (5, 5, 2), (7, 3, 1), (3, 7, 2), (3, 3, 1)])
 @pytest.mark.parametrize("chunk_bytes", [1, 40_000, 4_000_000])
 def test_stride1_col2im_one_and_two_stage_adds_equal_plain(monkeypatch, hh, ww, pad,

@@ -30,11 +30,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from cs_nn._checks import NonFiniteError, as_float_array, check_shape
 from cs_nn._fast._parallel import map_ranges, sum_in_order
-from cs_nn._fast.conv import _PARALLEL_MIN_BYTES, _chunk_size
+from cs_nn._fast.conv import (
+    _PARALLEL_MIN_BYTES,
+    _chunk_size,
+    _pad_channels_last,
+    _weights_channels_last,
+    _windows_channels_last,
+)
 from cs_nn.layers.conv import check_conv_inputs, conv_output_shape, conv_settings
 from cs_nn.layers.pool import pool_output_shape, pool_settings
 
@@ -65,26 +70,6 @@ def min_parallel_images(x: np.ndarray, w: np.ndarray, conv_param: Mapping[str, i
     h_out, w_out = conv_output_shape(x.shape, w.shape, stride, pad)
     per_image = w[0].size * h_out * w_out * np.dtype(x.dtype).itemsize
     return _chunk_size(per_image, x.shape[0], _PARALLEL_MIN_BYTES)
-
-
-def _pad_channels_last(x: np.ndarray, pad: int) -> np.ndarray:
-    """x (N, C, H, W) zero-padded and moved to channels-last: a fresh (N, Hp, Wp, C) array."""
-    n, c, h, w = x.shape
-    xp = np.zeros((n, h + 2 * pad, w + 2 * pad, c), dtype=x.dtype)
-    xp[:, pad:pad + h, pad:pad + w] = x.transpose(0, 2, 3, 1)
-    return xp
-
-
-def _windows_channels_last(xp: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
-    """Strided view (N, H', W', HH, WW, C) of every window of a channels-last padded input
-    (N, Hp, Wp, C); no copy. One window row, (WW, C), is a contiguous run of the input."""
-    view = sliding_window_view(xp, (hh, ww), axis=(1, 2))  # (N, Hp-HH+1, Wp-WW+1, C, HH, WW)
-    return view[:, ::stride, ::stride].transpose(0, 1, 2, 4, 5, 3)  # (N, H', W', HH, WW, C)
-
-
-def _weights_channels_last(w: np.ndarray) -> np.ndarray:
-    """w (F, C, HH, WW) as the (HH*WW*C, F) matrix that multiplies channels-last columns."""
-    return np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, w.shape[0])
 
 
 def _offsets(k: int, h2: int, w2: int) -> list[tuple[slice, slice]]:
