@@ -6,6 +6,7 @@ to ``cs_nn._fast.<module>.<name>``). Every function here is proven equal to its 
 counterpart by ``tests/test_fast_*.py`` (float64 to about 1e-12, float32 to tolerance).
 
 - ``conv``: chunked im2col from a window view, kept columns, flat stride-1 col2im, threads.
+- ``_columns``: the two im2col column layouts (per image, and channels-last) and which pays.
 - ``pool``: max pooling without a Python loop over output positions.
 - ``conv_pool``: the ConvNet's conv -> pool -> ReLU block fused per chunk of images, on
   channels-last columns (one matrix product per chunk), no dx.

@@ -26,9 +26,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from cs_nn._checks import as_float_array, check_shape
+from cs_nn._fast._columns import (
+    channels_last_pays,
+    im2col,
+    padded,
+    padded_channels_last,
+    weights_channels_last,
+    window_view,
+    window_view_channels_last,
+)
 from cs_nn._fast._parallel import map_ranges, sum_in_order
 from cs_nn.layers import conv as plain_conv
 from cs_nn.layers.conv import ConvCache, check_conv_inputs
@@ -51,66 +59,8 @@ class FastConvCache(tuple):
     __slots__ = ()
 
 
-def _pad(x: np.ndarray, pad: int) -> np.ndarray:
-    """Zero-pad the last two axes by ``pad`` on each side (a fresh array, x untouched)."""
-    if pad == 0:
-        return x
-    n, c, h, w = x.shape
-    xp = np.zeros((n, c, h + 2 * pad, w + 2 * pad), dtype=x.dtype)
-    xp[:, :, pad:pad + h, pad:pad + w] = x
-    return xp
-
-
 def _chunk_size(per_image_bytes: int, n: int, chunk_bytes: int = _CHUNK_BYTES) -> int:
     return max(1, min(n, chunk_bytes // max(1, per_image_bytes)))
-
-
-def _windows(xp: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
-    """Strided view (N, C, HH, WW, H', W') of every window of the padded input; no copy."""
-    view = sliding_window_view(xp, (hh, ww), axis=(2, 3))  # (N, C, Hp-HH+1, Wp-WW+1, HH, WW)
-    view = view[:, :, ::stride, ::stride]  # (N, C, H', W', HH, WW)
-    return view.transpose(0, 1, 4, 5, 2, 3)  # (N, C, HH, WW, H', W')
-
-
-def _pad_channels_last(x: np.ndarray, pad: int) -> np.ndarray:
-    """x (N, C, H, W) zero-padded and moved to channels-last: a fresh (N, Hp, Wp, C) array."""
-    n, c, h, w = x.shape
-    xp = np.zeros((n, h + 2 * pad, w + 2 * pad, c), dtype=x.dtype)
-    xp[:, pad:pad + h, pad:pad + w] = x.transpose(0, 2, 3, 1)
-    return xp
-
-
-def _windows_channels_last(xp: np.ndarray, hh: int, ww: int, stride: int) -> np.ndarray:
-    """Strided view (N, H', W', HH, WW, C) of every window of a channels-last padded input
-    (N, Hp, Wp, C); no copy. One window row, (WW, C), is a contiguous run of the input."""
-    view = sliding_window_view(xp, (hh, ww), axis=(1, 2))  # (N, Hp-HH+1, Wp-WW+1, C, HH, WW)
-    return view[:, ::stride, ::stride].transpose(0, 1, 2, 4, 5, 3)  # (N, H', W', HH, WW, C)
-
-
-def _weights_channels_last(w: np.ndarray) -> np.ndarray:
-    """w (F, C, HH, WW) as the (HH*WW*C, F) matrix that multiplies channels-last columns."""
-    return np.ascontiguousarray(w.transpose(2, 3, 1, 0)).reshape(-1, w.shape[0])
-
-
-def _channels_last_pays(c: int, ww: int, w_out: int) -> bool:
-    """Whether the forward should build channels-last columns (when it keeps them): each of
-    their copied runs is a window row, WW*C floats, against W' for the (C*HH*WW, H'*W')
-    layout, and the product (m*H'*W', K) @ (K, F) runs faster with few filters. Measured:
-    3x3 on 16 channels of 16x16 (runs 48 vs 16) forward 3.0 -> 2.1 ms; 7x7 on 3 channels of
-    32x32 (21 vs 32) no gain."""
-    return ww * c >= w_out
-
-
-def _im2col(windows: np.ndarray, i: int, m: int, buf: np.ndarray) -> np.ndarray:
-    """Columns (C*HH*WW, m*H'*W') of images i..i+m-1, copied into the flat buffer ``buf``.
-
-    Column ``j * H'*W' + p`` is the window of image i+j at output position p, so one matrix
-    product with the chunk's dout in the same (F, m*H'*W') layout sums dw over the chunk.
-    """
-    _, c, hh, ww, h_out, w_out = windows.shape
-    cols = buf[:c * hh * ww * m * h_out * w_out].reshape(c, hh, ww, m, h_out, w_out)
-    cols[...] = windows[i:i + m].transpose(1, 2, 3, 0, 4, 5)  # the one copy: im2col
-    return cols.reshape(c * hh * ww, m * h_out * w_out)
 
 
 def _col2im_stride1(w2: np.ndarray, dout: np.ndarray, pad: int, hh: int, ww: int,
@@ -198,15 +148,15 @@ def conv_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
     out = np.empty((n, f, hw), dtype=dtype)  # (N, F, H'*W')
     step = _chunk_size(k * hw * dtype.itemsize, n)
     keep = n * k * hw * dtype.itemsize <= _KEEP_COLS_BYTES
-    channels_last = keep and _channels_last_pays(c, ww, w_out)
+    channels_last = keep and channels_last_pays(c, ww, w_out)
     if channels_last:  # columns (m*H'*W', HH*WW*C) @ weights (HH*WW*C, F)
         xp = None  # the backward needs only the kept columns
-        windows = _windows_channels_last(_pad_channels_last(x, pad), hh, ww, stride)
-        wmat = _weights_channels_last(w)
+        windows = window_view_channels_last(padded_channels_last(x, pad), hh, ww, stride)
+        wmat = weights_channels_last(w)
         kept = np.empty((n, h_out, w_out, hh, ww, c), dtype=dtype)
     else:  # weights (F, C*HH*WW) @ columns (C*HH*WW, H'*W') per image
-        xp = _pad(x, pad)
-        windows = _windows(xp, hh, ww, stride)  # (N, C, HH, WW, H', W') view
+        xp = padded(x, pad)
+        windows = window_view(xp, hh, ww, stride)  # (N, C, HH, WW, H', W') view
         w2 = w.reshape(f, k)
         kept = np.empty((n, c, hh, ww, h_out, w_out), dtype=dtype) if keep else None
 
@@ -255,7 +205,7 @@ def conv_backward(dout: np.ndarray, cache: FastConvCache | ConvCache,
     d2 = dout.reshape(n, f, hw)  # (N, F, H'*W')
     db = d2.sum(axis=(0, 2))
     step = _chunk_size(k * hw * w.dtype.itemsize, n)
-    windows = None if kept is not None else _windows(xp, hh, ww, stride)  # to rebuild cols
+    windows = None if kept is not None else window_view(xp, hh, ww, stride)  # to rebuild cols
     dx = np.empty(x_shape, dtype=w.dtype) if need_dx else None
 
     def run(lo: int, hi: int) -> np.ndarray:
@@ -279,7 +229,7 @@ def conv_backward(dout: np.ndarray, cache: FastConvCache | ConvCache,
             dbuf = np.empty(f * step * hw, dtype=w.dtype)
             for i in range(lo, hi, step):
                 m = min(step, hi - i)
-                cols = _im2col(windows, i, m, buf)  # (C*HH*WW, m*H'*W'), rebuilt per chunk
+                cols = im2col(windows, i, m, buf)  # (C*HH*WW, m*H'*W'), rebuilt per chunk
                 dchunk = dbuf[:f * m * hw].reshape(f, m, hw)
                 dchunk[...] = d2[i:i + m].transpose(1, 0, 2)  # (F, m, H'*W') like cols
                 dw2t += cols @ dchunk.reshape(f, m * hw).T  # one product sums the chunk

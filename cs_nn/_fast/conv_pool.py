@@ -32,14 +32,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from cs_nn._checks import NonFiniteError, as_float_array, check_shape
-from cs_nn._fast._parallel import map_ranges, sum_in_order
-from cs_nn._fast.conv import (
-    _PARALLEL_MIN_BYTES,
-    _chunk_size,
-    _pad_channels_last,
-    _weights_channels_last,
-    _windows_channels_last,
+from cs_nn._fast._columns import (
+    padded_channels_last,
+    weights_channels_last,
+    window_view_channels_last,
 )
+from cs_nn._fast._parallel import map_ranges, sum_in_order
+from cs_nn._fast.conv import _PARALLEL_MIN_BYTES, _chunk_size
 from cs_nn.layers.conv import check_conv_inputs, conv_output_shape, conv_settings
 from cs_nn.layers.pool import pool_output_shape, pool_settings
 
@@ -100,9 +99,9 @@ def conv_pool_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
     dtype = x.dtype
     n, c, _, _ = x.shape
     f, _, hh, ww = w.shape
-    windows = _windows_channels_last(_pad_channels_last(x, pad), hh, ww, stride)
+    windows = window_view_channels_last(padded_channels_last(x, pad), hh, ww, stride)
     kk, hw = c * hh * ww, h_out * w_out  # windows: (N, H', W', HH, WW, C) view
-    wmat = _weights_channels_last(w)  # (HH*WW*C, F)
+    wmat = weights_channels_last(w)  # (HH*WW*C, F)
     out = np.empty((n, f, h2, w2), dtype=dtype)
     arg = np.empty((n, h2, w2, f), dtype=np.uint8)  # which offset held the first maximum
     step = _chunk_size(kk * hw * dtype.itemsize, n, _CHUNK_BYTES)
