@@ -12,8 +12,9 @@ faster on the shapes the course trains (see the project's PERFORMANCE notes):
 - kept columns are channels-last, (m*H'*W', HH*WW*C) multiplied by (HH*WW*C, F), when a
   window row of the channels-last input (WW*C floats, copied in one run) is at least as long
   as an output row (the run of the other layout): 3x3 layers with many channels;
-- for stride 1, col2im works on a flat, zero-padded layout where every filter offset is one
-  contiguous run (large filters add them in two stages, filter rows then row sums);
+- for stride 1, col2im works on a flat layout of per-image blocks where every filter offset
+  is one contiguous run; entries that fall in the padding are zeroed, so the blocks need not
+  be padded (large filters add their offsets in two stages, filter rows then row sums);
 - with a multi-threaded BLAS, pieces of the batch run on separate threads (_parallel.py);
 - ``conv_backward(..., need_dx=False)`` skips dx for a network's first layer (its input is
   data), which the fast models use.
@@ -117,9 +118,10 @@ def _col2im_stride1(w2: np.ndarray, dout: np.ndarray, pad: int, hh: int, ww: int
 
 def _zero_padding(dcols: np.ndarray, pad: int, h: int, width: int | None) -> None:
     """Zero, in place, the entries of dcols (C, HH, WW, m, Hb, Wb) whose input pixel lies in
-    the top/bottom padding (row h + a outside [pad, pad + H)) and, given ``width``, in the
-    left/right padding (column w + e outside [pad, pad + W))."""
-    _, hh, ww, _, hb, wb = dcols.shape
+    the top or bottom padding (block row r with r + a outside [pad, pad + h)) and, given
+    ``width``, in the left or right padding (block column q with q + e outside
+    [pad, pad + width))."""
+    _, hh, ww = dcols.shape[:3]
     for a in range(hh):
         dcols[:, a, :, :, :max(0, pad - a)] = 0
         dcols[:, a, :, :, max(0, pad + h - a):] = 0
@@ -241,9 +243,8 @@ def conv_backward(dout: np.ndarray, cache: FastConvCache | ConvCache,
                 dchunk[...] = d2[i:i + m].transpose(1, 0, 2)
                 dw2 += dchunk.reshape(f, m * hw) @ kept[i:i + m].reshape(m * hw, k)
             dw_part = dw2.reshape(f, hh, ww, c).transpose(0, 3, 1, 2)
-        # dw = sum over images of dout[n] @ cols[n].T, computed as its transpose
-        # (C*HH*WW, F): OpenBLAS runs cols @ dout.T markedly faster than dout @ cols.T
-        elif kept is not None:
+        elif kept is not None:  # dw = sum over images of dout[n] @ cols[n].T, computed as
+            # its transpose: OpenBLAS runs cols @ dout.T markedly faster than dout @ cols.T
             dw_part = np.matmul(kept[lo:hi], d2[lo:hi].transpose(0, 2, 1)).sum(axis=0).T
         else:
             dw2t = np.zeros((k, f), dtype=w.dtype)
