@@ -300,6 +300,15 @@ def test_two_searches_sharing_a_results_file_lose_no_trial(tmp_path):
     assert set(best.params) == {"W1", "b1", "W2", "b2"}
 
 
+def test_a_results_file_another_search_has_just_created_counts_as_empty(data, tmp_path):
+    # The race behind an intermittent failure of the test above: one search has opened (so
+    # created) the shared file and not yet written its header when the other reads it.
+    results = tmp_path / "search.jsonl"
+    results.touch()
+    run_search(BUILDER, data, [{"lr": 1e-2}], OPTIONS, results_path=results, progress=False)
+    assert len(load_results(results).records) == 1
+
+
 def test_a_line_torn_by_a_kill_is_ignored_and_cut_off(data, tmp_path):
     results = tmp_path / "search.jsonl"
     run_search(BUILDER, data, [{"lr": 1e-2}], OPTIONS, results_path=results, progress=False)
