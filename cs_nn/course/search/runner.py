@@ -191,10 +191,9 @@ def run_search(build_model: Callable[[dict[str, Any]], Any], data: dict[str, np.
     keys = [trial_key(c, s) for c, s in zip(configs, seeds, strict=True)]
 
     path = None if results_path is None else Path(results_path)
-    # An empty file is one another search sharing it has just created and not yet given its
-    # header (create_results writes it under the lock): nothing recorded yet.
-    saved = (read_results(path) if path is not None and path.is_file()
-             and path.stat().st_size > 0 else [])
+    # (empty: just created by another search sharing the file, its header not yet written)
+    fresh = path is None or not path.is_file() or path.stat().st_size == 0
+    saved = [] if fresh else read_results(path)
     done = {r["key"]: r for r in saved if r["key"] in set(keys)}
     todo = [i for i, k in enumerate(keys) if k not in done]
     best: list[Any] = [None, None, None]  # sort key, ModelState, trial key
