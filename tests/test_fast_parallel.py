@@ -46,7 +46,8 @@ def test_run_ranges_returns_results_in_range_order_and_restores_blas_threads():
     assert [g[:2] for g in got] == [(0, 3), (3, 7), (7, 10)]
     assert all(g[2] == 1 for g in got)  # one BLAS thread inside the ranges
     assert after == 2
-    assert all(name.startswith("cs_nn") for name in seen)
+    caller = threading.current_thread().name  # works beside the helper thread(s)
+    assert all(name.startswith("cs_nn") or name == caller for name in seen)
 
 
 def test_a_nested_section_runs_in_one_piece_on_the_calling_thread():
@@ -71,6 +72,18 @@ def test_a_failing_range_raises_after_every_range_finished():
         with pytest.raises(ValueError, match="range 0 failed"):
             _parallel.run_ranges(work, [0, 2, 4, 6])
     assert sorted(finished) == [2, 4]
+
+
+def test_the_first_failure_in_range_order_is_raised():
+    def work(lo, hi):
+        if lo in (2, 4):
+            raise ValueError(f"range at {lo} failed")
+        return lo
+
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        for _ in range(20):  # whichever thread fails first
+            with pytest.raises(ValueError, match="range at 2 failed"):
+                _parallel.run_ranges(work, [0, 2, 4, 6])
 
 
 def test_sum_in_order_adds_left_to_right_into_the_first_part():

@@ -83,24 +83,55 @@ def split(n: int, min_size: int, pieces_per_thread: int = _PIECES_PER_THREAD) ->
 def run_ranges(fn: Callable[[int, int], T], bounds: list[int]) -> list[T]:
     """``[fn(lo, hi) for consecutive (lo, hi) in bounds]``, the ranges spread over threads.
 
-    The threads take ranges as they become free (so a thread slowed by other load does less
-    of the work); results come back in range order. While the ranges run, BLAS is limited to
-    one thread, and restored afterwards. With one range, no threadpoolctl, or while another
-    parallel section is running (another thread, or nested), the ranges run one after
-    another on the calling thread: the same ranges, so the same results.
+    The calling thread works too, beside one helper thread per further core: each takes the
+    next range as it becomes free (so a thread slowed by other load does less of the work,
+    and the caller starts at once instead of waiting for sleeping threads to wake: the
+    ThreeLayerConvNet step on two threads took 2-7% less). Results come back in range order.
+    While the ranges run, BLAS is limited to one thread, and restored afterwards; every range
+    runs even if one fails, and the first failure in range order is raised once all are done.
+    With one range, no threadpoolctl, or while another parallel section is running (another
+    thread, or nested), the ranges run one after another on the calling thread: the same
+    ranges, so the same results.
     """
     pairs = list(zip(bounds[:-1], bounds[1:]))
     controller = _controller()
     if len(pairs) < 2 or controller is None or not _LOCK.acquire(blocking=False):
         return [fn(lo, hi) for lo, hi in pairs]
     try:
+        helpers = min(_workers(controller), len(pairs)) - 1
+        if helpers < 1:
+            return [fn(lo, hi) for lo, hi in pairs]
         if _STATE["executor"] is None:
-            _STATE["executor"] = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+            _STATE["executor"] = ThreadPoolExecutor(max_workers=max(1, (os.cpu_count() or 2) - 1),
                                                     thread_name_prefix="cs_nn")
+        results: list[Any] = [None] * len(pairs)
+        errors: list[Exception | None] = [None] * len(pairs)
+        ticket = iter(range(len(pairs)))  # the ranges not yet taken, in order
+        taken = threading.Lock()
+
+        def take_ranges() -> None:
+            while True:
+                with taken:
+                    j = next(ticket, None)
+                if j is None:
+                    return
+                try:
+                    results[j] = fn(*pairs[j])
+                except Exception as error:  # kept for the caller, in range order
+                    errors[j] = error
+
         with controller.limit(limits=1):
-            futures = [_STATE["executor"].submit(fn, lo, hi) for lo, hi in pairs]
-            wait(futures)  # all ranges finish (even if one fails) before BLAS is restored
-            return [future.result() for future in futures]  # range order, not finish order
+            futures = [_STATE["executor"].submit(take_ranges) for _ in range(helpers)]
+            try:
+                take_ranges()
+            finally:  # all ranges finish (even if one fails) before BLAS is restored
+                wait(futures)
+        for future in futures:
+            future.result()  # (only what is not an Exception, e.g. SystemExit, gets here)
+        failure = next((error for error in errors if error is not None), None)
+        if failure is not None:
+            raise failure
+        return results
     finally:
         _LOCK.release()
 
