@@ -97,6 +97,9 @@ def test_overlapping_pooling_is_refused_with_a_clear_message():
     pool_param = {"pool_height": 3, "pool_width": 3, "stride": 1}
     assert not fused.fusable(pool_param)
     assert fused.fusable({"pool_height": 2, "pool_width": 2, "stride": 2})
+    assert fused.fusable({"pool_height": 15, "pool_width": 15, "stride": 15})
+    # a 16x16 window's offsets 0..255 would not fit in the one-byte record beside its mark
+    assert not fused.fusable({"pool_height": 16, "pool_width": 16, "stride": 16})
     with pytest.raises(ValueError, match="stride == pool_height == pool_width"):
         fused.conv_pool_relu_forward(x, w, b, {"stride": 1, "pad": 1}, pool_param)
 

@@ -58,6 +58,8 @@ _CHUNK_BYTES = 3_000_000
 
 # Offset record of a pooled unit whose ReLU output is zero: no gradient flows back through it.
 _DEAD = np.uint8(255)
+# Largest fused pooling window: its k*k offsets (0..k*k-1) must stay below _DEAD.
+_MAX_WINDOW = 15
 
 
 class ConvPoolCache(tuple):
@@ -68,9 +70,10 @@ class ConvPoolCache(tuple):
 
 
 def fusable(pool_param: Mapping[str, int]) -> bool:
-    """Whether the pooling is non-overlapping (stride == pool_height == pool_width)."""
+    """Whether the pooling is non-overlapping (stride == pool_height == pool_width), with
+    windows of at most _MAX_WINDOW x _MAX_WINDOW (their offsets and _DEAD fit in a byte)."""
     ph, pw, stride = pool_settings(pool_param)
-    return ph == pw == stride
+    return ph == pw == stride <= _MAX_WINDOW
 
 
 def min_parallel_images(x: np.ndarray, w: np.ndarray, conv_param: Mapping[str, int]) -> int:
@@ -102,8 +105,9 @@ def conv_pool_relu_forward(x: np.ndarray, w: np.ndarray, b: np.ndarray,
         :func:`conv_pool_relu_backward_no_dx`.
     """
     if not fusable(pool_param):
-        raise ValueError(f"fused conv-pool needs stride == pool_height == pool_width, got "
-                         f"{dict(pool_param)!r}; use conv_relu_pool_forward instead")
+        raise ValueError(f"fused conv-pool needs stride == pool_height == pool_width <= "
+                         f"{_MAX_WINDOW}, got {dict(pool_param)!r}; use conv_relu_pool_forward "
+                         f"instead")
     x, w, b, stride, pad, (h_out, w_out) = check_conv_inputs(x, w, b, conv_param)
     k = pool_settings(pool_param)[0]
     h2, w2 = pool_output_shape((0, 0, h_out, w_out), k, k, k)
