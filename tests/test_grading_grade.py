@@ -205,6 +205,11 @@ from pathlib import Path
 import cs_nn.instructor.grading.grade as g
 from cs_nn.cli import main
 
+# A terminal's Ctrl-C finds Python's default SIGINT handler. A job a script starts in the
+# background (`cmd &`, no job control) inherits SIGINT *ignored*, which Python keeps, so a
+# test run launched that way would see no interrupt at all: restore what a terminal user has.
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 real = g.grade_submission
 def slow(path, key):
     time.sleep(0.4)
