@@ -4,11 +4,13 @@ write (cs_nn/layers/pool.py), ties included, on random shapes."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from synthetic_submissions import instructor_only
 
 from cs_nn._fast import pool as fast
+from cs_nn._fast._parallel import split
 from cs_nn.layers import pool as plain
 
 INSTRUCTOR_ONLY = True  # not shipped in the student release
@@ -36,3 +38,33 @@ def test_fast_equals_plain(n, c, h, w, ph, pw, stride, ties, dtype, seed):
     np.testing.assert_allclose(dx_f, dx_p, rtol=1e-12 if dtype == np.float64 else 1e-6,
                                atol=1e-12 if dtype == np.float64 else 1e-6)
     np.testing.assert_array_equal(fast.max_pool_backward(dout, cache_p), dx_p)  # plain cache
+
+
+@pytest.mark.parametrize("ph,pw,stride,h,w", [(2, 2, 2, 32, 32), (2, 2, 2, 33, 31),
+                                            (3, 3, 2, 17, 17)])
+def test_images_split_over_threads_equal_plain(monkeypatch, ph, pw, stride, h, w):
+    # With a 2-thread BLAS the batch is cut into ranges of images run on two threads (and a
+    # minimum of 2 images a range cuts 11 images into 4 ranges of 2-3): the
+    # same result as one thread and as the plain loops, ties included. Odd sizes leave rows
+    # and columns no window covers (their gradient must be zero).
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(fast, "_PARALLEL_MIN_BYTES", 2 * 4 * h * w * 8)  # 2+ images a range
+    rng = np.random.default_rng(h * w + ph)
+    x = rng.integers(0, 4, (11, 4, h, w)).astype(np.float64)
+    param = {"pool_height": ph, "pool_width": pw, "stride": stride}
+    out_p, cache_p = plain.max_pool_forward.plain(x, param)
+    dout = rng.standard_normal(out_p.shape)
+    dx_p = plain.max_pool_backward.plain(dout, cache_p)
+    runs = []
+    for threads in (1, 2):
+        with threadpoolctl.threadpool_limits(limits=threads, user_api="blas"):
+            ranges = split(11, fast._min_images(x))
+            out_f, cache_f = fast.max_pool_forward(x, param)
+            runs.append((ranges, out_f, fast.max_pool_backward(dout, cache_f)))
+    (ranges1, out1, dx1), (ranges2, out2, dx2) = runs
+    assert ranges1 == [0, 11] and len(ranges2) == 5  # one range; 4 ranges of 2-3 images
+    np.testing.assert_array_equal(out1, out_p)
+    np.testing.assert_array_equal(out2, out_p)
+    np.testing.assert_array_equal(dx2, dx1)  # the split changes nothing, to the last bit
+    np.testing.assert_allclose(dx1, dx_p, rtol=1e-12, atol=1e-12)  # (overlapping windows
+    # add in another order than the plain loops)

@@ -7,7 +7,8 @@ counterpart by ``tests/test_fast_*.py`` (float64 to about 1e-12, float32 to tole
 
 - ``conv``: chunked im2col from a window view, kept columns, flat stride-1 col2im, threads.
 - ``_columns``: the two im2col column layouts (per image, and channels-last) and which pays.
-- ``pool``: max pooling without a Python loop over output positions.
+- ``pool``: max pooling without a Python loop over output positions; ranges of images on
+  threads.
 - ``conv_pool``: the ConvNet's conv -> pool -> ReLU block fused per chunk of images, on
   channels-last columns (one matrix product per chunk), no dx.
 - ``optim``: in-place state updates on arrays the update rule allocated itself.
