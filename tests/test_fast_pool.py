@@ -43,10 +43,10 @@ def test_fast_equals_plain(n, c, h, w, ph, pw, stride, ties, dtype, seed):
 @pytest.mark.parametrize("ph,pw,stride,h,w", [(2, 2, 2, 32, 32), (2, 2, 2, 33, 31),
                                             (3, 3, 2, 17, 17)])
 def test_images_split_over_threads_equal_plain(monkeypatch, ph, pw, stride, h, w):
-    # With a 2-thread BLAS the batch is cut into ranges of images run on two threads (and a
-    # minimum of 2 images a range cuts 11 images into 4 ranges of 2-3): the
-    # same result as one thread and as the plain loops, ties included. Odd sizes leave rows
-    # and columns no window covers (their gradient must be zero).
+    # With a 2-thread BLAS the batch is cut into ranges of images run on two threads (here
+    # at least 2 images a range: 11 images make 4 ranges of 2-3). The result is the same as
+    # on one thread and as the plain loops', ties included. Odd sizes leave rows and columns
+    # that no window covers (their gradient must be zero).
     threadpoolctl = pytest.importorskip("threadpoolctl")
     monkeypatch.setattr(fast, "_PARALLEL_MIN_BYTES", 2 * 4 * h * w * 8)  # 2+ images a range
     rng = np.random.default_rng(h * w + ph)

@@ -98,8 +98,8 @@ def max_pool_backward(dout: np.ndarray, cache: FastPoolCache | PoolCache) -> np.
                 rows = slice(a, a + stride * h_out, stride)
                 cols = slice(e, e + stride * w_out, stride)
                 hit = x[lo:hi, :, rows, cols] == out
-                if taken is None:
-                    taken = hit
+                if taken is None:  # the first offset's hits (used up before the next
+                    taken = hit  # offset's |= changes them)
                 else:
                     np.greater(hit, taken, out=hit)  # hit and not taken
                     if idx < len(offsets) - 1:
